@@ -1,0 +1,23 @@
+import { parseArgs } from 'node:util';
+import { makeTestModel, type TestModelShape } from './test-model/make-test-model.js';
+
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    shape: { type: 'string', default: 'tiny' },
+    seed: { type: 'string', default: '1' },
+    'fail-on-marker': { type: 'boolean', default: false },
+  },
+});
+
+if (!values.out || !['tiny', 'parakeet'].includes(values.shape ?? '') || !/^\d+$/.test(values.seed ?? '')) {
+  console.error('usage: npm run make-test-model -- --out DIR [--shape tiny|parakeet] [--seed N] [--fail-on-marker]');
+  process.exit(2);
+}
+const dir = makeTestModel({
+  out: values.out,
+  shape: values.shape as TestModelShape,
+  seed: Number(values.seed),
+  failOnMarker: values['fail-on-marker'],
+});
+console.log(`wrote ${dir}`);

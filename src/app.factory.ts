@@ -1,0 +1,24 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import type { EnvironmentVariables } from './config/env.schema.js';
+import { ModelService } from './model/model.service.js';
+
+/**
+ * Builds the application for a validated configuration. The model directory is resolved (and checked)
+ * here, before anything listens, so a broken model stops start-up with a message naming the file.
+ */
+export async function createApp(config: EnvironmentVariables): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: Math.ceil(config.maxUploadMb * 1024 * 1024) + 64 * 1024 });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  try {
+    app.get(ModelService).resolve();
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
+  return app;
+}

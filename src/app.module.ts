@@ -1,0 +1,33 @@
+import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { OpenAiExceptionFilter } from './common/openai-exception.filter.js';
+import { ConfigModule } from './config/config.module.js';
+import type { EnvironmentVariables } from './config/env.schema.js';
+import { HealthModule } from './health/health.module.js';
+import { ModelModule } from './model/model.module.js';
+
+const QUIET_PATHS = new Set(['/healthz', '/readyz']);
+
+@Module({})
+export class AppModule {
+  static forRoot(config: EnvironmentVariables): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            // Probes hit every few seconds; logging them buries the requests that matter.
+            autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
+          },
+          forRoutes: [{ path: '/{*splat}', method: RequestMethod.ALL }],
+        }),
+        ModelModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,135 @@
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { EnvVar } from './env-var.decorator.js';
+
+/**
+ * Every environment variable the service reads. Validated once at start-up (see load-config.ts);
+ * nothing else in the code base reads process.env.
+ */
+export class EnvironmentVariables {
+  @EnvVar({ name: 'PARAKEET_HOST', kind: 'string', default: '0.0.0.0', description: 'Address the HTTP and WebSocket server binds to.' })
+  @IsString()
+  @MinLength(1)
+  host!: string;
+
+  @EnvVar({ name: 'PARAKEET_PORT', kind: 'int', default: '8000', description: 'TCP port of the HTTP and WebSocket server (0 picks a free port).' })
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  port!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_MODEL_DIR',
+    kind: 'optional-string',
+    description:
+      'Model directory (encoder-model.onnx, decoder_joint-model.onnx, vocab.txt, config.json). Unset: the embedded default model in models/. A set directory that lacks a file stops start-up.',
+  })
+  @IsOptional()
+  @IsString()
+  modelDir?: string;
+
+  @EnvVar({ name: 'PARAKEET_MODEL_ID', kind: 'string', default: 'nemo-parakeet-tdt-0.6b-v2', description: 'Model id reported by /v1/models and used for hub downloads.' })
+  @IsString()
+  @MinLength(1)
+  modelId!: string;
+
+  @EnvVar({
+    name: 'PARAKEET_FALLBACK_MODEL_ID',
+    kind: 'string',
+    default: 'istupakov/parakeet-tdt-0.6b-v2-onnx',
+    description: 'Repository tried when PARAKEET_MODEL_ID cannot be downloaded.',
+  })
+  @IsString()
+  @MinLength(1)
+  fallbackModelId!: string;
+
+  @EnvVar({
+    name: 'PARAKEET_QUANTIZATION',
+    kind: 'enum',
+    values: ['none', 'int8'],
+    default: 'none',
+    description: '`int8` loads `encoder-model.int8.onnx` and `decoder_joint-model.int8.onnx` instead of the fp32 files.',
+  })
+  @IsIn(['none', 'int8'])
+  quantization!: 'none' | 'int8';
+
+  @EnvVar({ name: 'PARAKEET_QUEUE_MAX_FACTOR', kind: 'number', default: '2', description: 'Admission limit: queued requests may reach this factor times the total batch capacity of all lanes.' })
+  @IsNumber()
+  @Min(0.1)
+  queueMaxFactor!: number;
+
+  @EnvVar({ name: 'PARAKEET_MAX_QUEUE_WAIT_S', kind: 'number', default: '30', description: 'A request waiting longer than this in the queue is answered 503.' })
+  @IsNumber()
+  @Min(0.1)
+  maxQueueWaitS!: number;
+
+  @EnvVar({ name: 'PARAKEET_MICROBATCH_WINDOW_MS', kind: 'number', default: '10', description: 'How long the scheduler waits for more requests before running a partial batch.' })
+  @IsNumber()
+  @Min(0)
+  @Max(10000)
+  microbatchWindowMs!: number;
+
+  @EnvVar({ name: 'PARAKEET_MICROBATCH_MAX_BATCH', kind: 'int', default: '8', description: 'Largest batch one runner lane runs; warm-up covers every power of two up to it.' })
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  microbatchMaxBatch!: number;
+
+  @EnvVar({ name: 'PARAKEET_MAX_AUDIO_SECONDS', kind: 'number', default: '600', description: 'Longest accepted audio, in seconds.' })
+  @IsNumber()
+  @Min(1)
+  maxAudioSeconds!: number;
+
+  @EnvVar({ name: 'PARAKEET_MAX_UPLOAD_MB', kind: 'number', default: '64', description: 'Largest accepted upload, in MiB.' })
+  @IsNumber()
+  @Min(0.01)
+  maxUploadMb!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_USE_TENSORRT',
+    kind: 'bool',
+    default: '1',
+    description: 'Try the TensorRT execution provider first on GPU hosts (TensorRT → CUDA → CPU).',
+  })
+  @IsIn([true, false])
+  useTensorrt!: boolean;
+
+  @EnvVar({ name: 'TRT_ENGINE_CACHE', kind: 'string', default: '/models/trt_cache', description: 'Directory for TensorRT engine caches.' })
+  @IsString()
+  trtEngineCache!: string;
+
+  @EnvVar({ name: 'TRT_TIMING_CACHE', kind: 'string', default: '/models/timing.cache', description: 'TensorRT timing cache file.' })
+  @IsString()
+  trtTimingCache!: string;
+
+  @EnvVar({
+    name: 'ORT_INTRA_OP_NUM_THREADS',
+    kind: 'int',
+    default: '1',
+    description:
+      'ONNX Runtime intra-op threads per runner lane. 1 suits GPU hosts, where the CPU only feeds the device; on a CPU-only host set it to the cores available to the lane (e.g. the core count for one lane), since the encoder is then compute-bound on the CPU.',
+  })
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  ortIntraOpNumThreads!: number;
+
+  @EnvVar({ name: 'PARAKEET_RUNNER_LANES', kind: 'int', default: '1', description: 'Runner lanes: worker threads, each with its own ONNX Runtime sessions.' })
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  runnerLanes!: number;
+
+  @EnvVar({ name: 'PARAKEET_WARMUP', kind: 'bool', default: '1', description: 'Run every batch size the scheduler will use once at load, so the first request pays nothing.' })
+  @IsIn([true, false])
+  warmup!: boolean;
+
+  @EnvVar({
+    name: 'PARAKEET_LOG_LEVEL',
+    kind: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    description: 'Log level (pino).',
+  })
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  logLevel!: string;
+}

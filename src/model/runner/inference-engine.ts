@@ -1,0 +1,157 @@
+import * as ort from 'onnxruntime-node';
+import { NEMO128, NemoFeaturizer } from '../../asr/nemo-featurizer.js';
+import { TdtGreedyDecoder } from '../../asr/tdt-greedy-decoder.js';
+import { buildTranscript } from '../../asr/transcript.js';
+import type { Vocabulary } from '../../asr/vocabulary.js';
+import { inspectModelDirectory, ModelDirectoryError } from '../model-directory.js';
+import type { ModelConfig } from '../model-config.js';
+import { OrtJointStep } from './ort-joint-step.js';
+import type { BatchResult, EngineInfo, EngineOptions } from './runner-protocol.js';
+import { checkContract, createSession, inputShape } from './session-factory.js';
+
+const ENCODER_INPUTS = { audio_signal: 'float32', length: 'int64' };
+const ENCODER_OUTPUTS = ['outputs', 'encoded_lengths'];
+const JOINT_INPUTS = { encoder_outputs: 'float32', targets: 'int32', target_length: 'int32', input_states_1: 'float32', input_states_2: 'float32' };
+const JOINT_OUTPUTS = ['outputs', 'output_states_1', 'output_states_2'];
+
+/**
+ * Featurize → encoder → batched TDT decode for one batch, on ONNX Runtime sessions. Blocks its thread
+ * while ORT runs, so the service hosts it in a worker thread (runner.worker.ts); benchmarks use it
+ * directly to measure the model's own limit.
+ */
+export class InferenceEngine {
+  private constructor(
+    readonly info: EngineInfo,
+    private readonly encoder: ort.InferenceSession,
+    private readonly joint: ort.InferenceSession,
+    private readonly featurizer: NemoFeaturizer,
+    private readonly decoder: TdtGreedyDecoder,
+    private readonly vocabulary: Vocabulary,
+    private readonly config: ModelConfig,
+  ) {}
+
+  static async load(options: EngineOptions, log: (msg: string) => void = () => {}): Promise<InferenceEngine> {
+    const started = performance.now();
+    const { files } = options;
+    const { config, vocabulary } = inspectModelDirectory(files.dir, files.encoder.endsWith('.int8.onnx') ? 'int8' : 'none');
+    const open = async (path: string, inputs: Record<string, string>, outputs: string[]) => {
+      let loaded;
+      try {
+        loaded = await createSession(path, options.providers, options.intraOpThreads, log);
+      } catch (e) {
+        throw new ModelDirectoryError(path, `cannot be loaded by ONNX Runtime (${(e as Error).message})`);
+      }
+      const problems = checkContract(loaded.session, inputs, outputs);
+      if (problems.length) throw new ModelDirectoryError(path, `does not follow the Parakeet ONNX contract: ${problems.join('; ')}`);
+      return loaded;
+    };
+    const enc = await open(files.encoder, ENCODER_INPUTS, ENCODER_OUTPUTS);
+    const joint = await open(files.decoderJoint, JOINT_INPUTS, JOINT_OUTPUTS);
+
+    const featShape = inputShape(enc.session, 'audio_signal');
+    if (typeof featShape[1] === 'number' && featShape[1] !== config.featuresSize) {
+      throw new ModelDirectoryError(files.config, `features_size is ${config.featuresSize} but the encoder expects ${featShape[1]} mel bins`);
+    }
+    const stateShape = inputShape(joint.session, 'input_states_1');
+    const encShape = inputShape(joint.session, 'encoder_outputs');
+    const [layers, , hidden] = stateShape;
+    const encoderDim = encShape[1];
+    if (typeof layers !== 'number' || typeof hidden !== 'number' || typeof encoderDim !== 'number') {
+      throw new ModelDirectoryError(files.decoderJoint, 'state and encoder_outputs dimensions must be static ([L, B, H] and [B, D, T])');
+    }
+    if (config.sampleRate !== 16000) throw new ModelDirectoryError(files.config, `sample_rate ${config.sampleRate} is not supported (16000 only)`);
+
+    const logitWidth = vocabulary.size + config.durations.length;
+    const maxBatch = Math.max(1, ...options.warmupBatchSizes);
+    const step = new OrtJointStep(joint.session, encoderDim, layers, hidden, logitWidth, maxBatch);
+    const probe = await step.run({
+      batch: 1,
+      encoderFrames: new Float32Array(encoderDim),
+      targets: Int32Array.of(vocabulary.blankId),
+      h: new Float32Array(layers * hidden),
+      c: new Float32Array(layers * hidden),
+    });
+    if (probe.logits.length !== logitWidth) {
+      throw new ModelDirectoryError(
+        files.decoderJoint,
+        `joint outputs ${probe.logits.length} logits per step, but vocab.txt has ${vocabulary.size} tokens and config.json ${config.durations.length} durations`,
+      );
+    }
+    const decoder = new TdtGreedyDecoder(step, {
+      blankId: vocabulary.blankId,
+      vocabSize: vocabulary.size,
+      durations: config.durations,
+      maxSymbolsPerStep: config.maxTokensPerStep,
+    });
+    const featurizer = new NemoFeaturizer({ ...NEMO128, nMels: config.featuresSize });
+    const info: EngineInfo = {
+      modelName: config.name ?? files.dir.split('/').filter(Boolean).pop() ?? 'model',
+      modelDir: files.dir,
+      provider: enc.provider,
+      encoderDim,
+      vocabSize: vocabulary.size,
+      featuresSize: config.featuresSize,
+      stateLayers: layers,
+      stateSize: hidden,
+      frameSeconds: config.windowStride * config.subsamplingFactor,
+      sampleRate: config.sampleRate,
+      loadMs: performance.now() - started,
+      warmupMs: 0,
+    };
+    const engine = new InferenceEngine(info, enc.session, joint.session, featurizer, decoder, vocabulary, config);
+    const warmStart = performance.now();
+    for (const size of options.warmupBatchSizes) await engine.transcribe(warmupBatch(size));
+    info.warmupMs = performance.now() - warmStart;
+    return engine;
+  }
+
+  async transcribe(audio: Float32Array[]): Promise<BatchResult> {
+    const t0 = performance.now();
+    const B = audio.length;
+    const nMels = this.config.featuresSize;
+    let frames = 1;
+    for (const a of audio) frames = Math.max(frames, this.featurizer.frameCount(a.length));
+    const features = new Float32Array(B * nMels * frames);
+    const lengths = new BigInt64Array(B);
+    for (let b = 0; b < B; b++) {
+      lengths[b] = BigInt(this.featurizer.featurizeInto(audio[b], audio[b].length, features, b * nMels * frames, frames));
+    }
+    const t1 = performance.now();
+    const out = await this.encoder.run({
+      audio_signal: new ort.Tensor('float32', features, [B, nMels, frames]),
+      length: new ort.Tensor('int64', lengths, [B]),
+    });
+    const encoded = out.outputs;
+    const encodedLengths = Array.from(out.encoded_lengths.data as BigInt64Array, Number);
+    const t2 = performance.now();
+    const decoded = await this.decoder.decode({
+      data: encoded.data as Float32Array,
+      batch: B,
+      dim: Number(encoded.dims[1]),
+      frames: Number(encoded.dims[2]),
+      lengths: encodedLengths,
+    });
+    const sampleRate = this.info.sampleRate;
+    const transcripts = decoded.map((d, b) => buildTranscript(d, this.vocabulary, this.info.frameSeconds, audio[b].length / sampleRate));
+    const t3 = performance.now();
+    return { transcripts, timings: { featurizeMs: t1 - t0, encoderMs: t2 - t1, decodeMs: t3 - t2, totalMs: t3 - t0 } };
+  }
+
+  async release(): Promise<void> {
+    await this.encoder.release();
+    await this.joint.release();
+  }
+}
+
+/** Two seconds of quiet deterministic noise per item. */
+function warmupBatch(size: number): Float32Array[] {
+  return Array.from({ length: size }, (_, b) => {
+    const a = new Float32Array(32000);
+    let s = 12345 + b;
+    for (let i = 0; i < a.length; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      a[i] = ((s / 4294967296) - 0.5) * 0.01;
+    }
+    return a;
+  });
+}

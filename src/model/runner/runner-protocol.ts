@@ -1,0 +1,46 @@
+import type { Transcript } from '../../asr/transcript.js';
+import type { ModelFiles } from '../model-directory.js';
+
+export interface EngineOptions {
+  files: ModelFiles;
+  intraOpThreads: number;
+  /** Execution providers in order of preference; each is tried alone, falling back on failure. */
+  providers: string[];
+  /** Batch sizes run once at load so the first real request pays no first-run costs. */
+  warmupBatchSizes: number[];
+}
+
+export interface EngineInfo {
+  modelName: string;
+  modelDir: string;
+  provider: string;
+  encoderDim: number;
+  vocabSize: number;
+  featuresSize: number;
+  stateLayers: number;
+  stateSize: number;
+  frameSeconds: number;
+  sampleRate: number;
+  loadMs: number;
+  warmupMs: number;
+}
+
+export interface StageTimings {
+  featurizeMs: number;
+  encoderMs: number;
+  decodeMs: number;
+  totalMs: number;
+}
+
+export interface BatchResult {
+  transcripts: Transcript[];
+  timings: StageTimings;
+}
+
+export type ToWorker = { type: 'run'; id: number; audio: Float32Array[] } | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready'; info: EngineInfo }
+  | { type: 'init-error'; message: string }
+  | { type: 'result'; id: number; result: BatchResult }
+  | { type: 'run-error'; id: number; message: string };
