@@ -19,6 +19,8 @@ export async function createSession(path: string, providers: string[], intraOpTh
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // Errors reach the service through rejected runs and its own logs, not ORT's stderr.
+        logSeverityLevel: 4,
       });
       return { session, provider };
     } catch (e) {

@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './load-config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      host: '0.0.0.0',
+      port: 8000,
+      modelId: 'nemo-parakeet-tdt-0.6b-v2',
+      fallbackModelId: 'istupakov/parakeet-tdt-0.6b-v2-onnx',
+      queueMaxFactor: 2,
+      maxQueueWaitS: 30,
+      microbatchWindowMs: 10,
+      microbatchMaxBatch: 8,
+      maxAudioSeconds: 600,
+      maxUploadMb: 64,
+      useTensorrt: true,
+      trtEngineCache: '/models/trt_cache',
+      trtTimingCache: '/models/timing.cache',
+      ortIntraOpNumThreads: 1,
+      quantization: 'none',
+    });
+    expect(c.modelDir).toBeUndefined();
+  });
+
+  it('converts values and keeps an empty model dir distinct from an unset one', () => {
+    const c = loadConfig({ PARAKEET_PORT: '0', PARAKEET_USE_TENSORRT: 'false', PARAKEET_MODEL_DIR: '', PARAKEET_QUEUE_MAX_FACTOR: '1.5' });
+    expect(c.port).toBe(0);
+    expect(c.useTensorrt).toBe(false);
+    expect(c.modelDir).toBe('');
+    expect(c.queueMaxFactor).toBe(1.5);
+  });
+
+  it.each([
+    ['PARAKEET_PORT', 'eighty'],
+    ['PARAKEET_PORT', '70000'],
+    ['PARAKEET_MICROBATCH_MAX_BATCH', '0'],
+    ['PARAKEET_MICROBATCH_MAX_BATCH', '2.5'],
+    ['PARAKEET_MAX_QUEUE_WAIT_S', 'soon'],
+    ['PARAKEET_USE_TENSORRT', 'maybe'],
+    ['PARAKEET_QUANTIZATION', 'fp4'],
+    ['ORT_INTRA_OP_NUM_THREADS', '-1'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(name);
+    expect((error as ConfigError).problems).toHaveLength(1);
+  });
+});

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readWav } from '../../src/audio/wav-reader.js';
+
+export const FIXTURES = join(process.cwd(), 'test', 'fixtures');
+
+export function fixtureAudio(name: string): Float32Array {
+  return readWav(readFileSync(join(FIXTURES, name))).samples;
+}
+
+/** Deterministic test signals: a speech fixture cut or looped to `seconds`, with a per-clip gain. */
+export function mixedClips(count: number, seed = 1): Float32Array[] {
+  const sources = ['nemo128/speech_a.wav', 'nemo128/speech_b.wav', 'nemo128/sweep.wav', 'nemo128/noise.wav'].map(fixtureAudio);
+  const clips: Float32Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const seconds = 0.5 + ((i * 7 + seed * 3) % 11) * 0.55;
+    const src = sources[i % sources.length];
+    const out = new Float32Array(Math.round(seconds * 16000) + i * 37);
+    const gain = 0.6 + (i % 3) * 0.2;
+    for (let n = 0; n < out.length; n++) out[n] = src[(n + i * 1601) % src.length] * gain;
+    clips.push(out);
+  }
+  return clips;
+}

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: Promise<string>;
+  exit: Promise<{ code: number | null; stderr: string; stdout: string }>;
+  stop(): Promise<void>;
+}
+
+/** Starts the production build (`node dist/src/main.js`) on a free port with the given environment. */
+export function startServer(env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'src', 'main.js')], {
+    env: { PATH: process.env.PATH ?? '', PARAKEET_PORT: '0', PARAKEET_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let resolveUrl: (u: string) => void;
+  let rejectUrl: (e: Error) => void;
+  const url = new Promise<string>((res, rej) => {
+    resolveUrl = res;
+    rejectUrl = rej;
+  });
+  url.catch(() => {});
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    const m = /listening on (http:\/\/[^"\s]+)/.exec(stdout);
+    if (m) resolveUrl(m[1]);
+  });
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+    child.on('exit', (code) => {
+      rejectUrl(new Error(`server exited with ${code} before listening: ${stderr}`));
+      resolve({ code, stderr, stdout });
+    });
+  });
+  return {
+    child,
+    url,
+    exit,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exit;
+    },
+  };
+}
+
+export async function waitForReady(url: string, timeoutMs = 30000): Promise<Response> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${url}/readyz`);
+    if (res.status === 200 || Date.now() > until) return res;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
