@@ -28,27 +28,35 @@ def tdt_loss(logits, targets, logit_lengths, target_lengths, blank, durations=(0
     P_blank = lp_blank[..., None] + lp_dur  # [B,T,U1,nd]
     P_lab = lp_lab[..., None] + lp_dur      # [B,T,U1,nd]
     d0 = durations.index(0) if 0 in durations else None
+    dpos = [(k, d) for k, d in enumerate(durations) if d > 0]
+    ninf = float("-inf")
+    # label transitions move u-1 -> u: shift along u once for all t
+    P_lab_s = torch.nn.functional.pad(P_lab[:, :, :-1, :], (0, 0, 1, 0), value=ninf)  # [B,T,U1,nd]
+    # source-frame terms for every target frame t and duration d >= 1: frame t-d (=-inf when t-d < 0)
+    PB = torch.stack([torch.nn.functional.pad(P_blank[:, :, :, k], (0, 0, d, 0), value=ninf)[:, :T]
+                      for k, d in dpos], 0)  # [nd+, B, T, U1]
+    PL = torch.stack([torch.nn.functional.pad(P_lab_s[:, :, :, k], (0, 0, d, 0), value=ninf)[:, :T]
+                      for k, d in dpos], 0)
+    if d0 is not None and U1 > 1:
+        e = P_lab[:, :, :, d0]
+        e = torch.where(torch.isfinite(e), e, torch.full_like(e, -1e4))
+        C_all = torch.nn.functional.pad(torch.cumsum(e[:, :, :-1], dim=2), (1, 0), value=0.0)  # [B,T,U1]
+    else:
+        C_all = None
+    start = torch.full((B, U1), ninf, device=logits.device)
+    start[:, 0] = 0.0
+    filler = torch.full((B, U1), ninf, device=logits.device)
     alphas = []
     for t in range(T):
-        terms = []
         if t == 0:
-            base = torch.full((B, U1), float("-inf"), device=logits.device)
-            base[:, 0] = 0.0
+            base = start
         else:
-            for k, d in enumerate(durations):
-                if d == 0 or t - d < 0:
-                    continue
-                a = alphas[t - d]
-                terms.append(a + P_blank[:, t - d, :, k])
-                shifted = torch.cat([torch.full((B, 1), float("-inf"), device=logits.device),
-                                     (a + P_lab[:, t - d, :, k])[:, :-1]], dim=1)
-                terms.append(shifted)
-            base = torch.logsumexp(torch.stack(terms, 0), 0)
-        if d0 is not None and U1 > 1:
-            e = P_lab[:, t, :, d0]  # emission staying at frame t: u -> u+1
-            e = torch.where(torch.isfinite(e), e, torch.full_like(e, -1e4))
-            C_ = torch.cat([torch.zeros(B, 1, device=logits.device), torch.cumsum(e[:, :-1], dim=1)], dim=1)
-            alpha = C_ + torch.logcumsumexp(base - C_, dim=1)
+            H = torch.stack([alphas[t - d] if t - d >= 0 else filler for _, d in dpos], 0)  # [nd+,B,U1]
+            Hs = torch.nn.functional.pad(H[:, :, :-1], (1, 0), value=ninf)
+            base = torch.logsumexp(torch.cat([H + PB[:, :, t], Hs + PL[:, :, t]], 0), 0)
+        if C_all is not None:
+            c = C_all[:, t]
+            alpha = c + torch.logcumsumexp(base - c, dim=1)
         else:
             alpha = base
         alphas.append(alpha)
@@ -77,18 +85,18 @@ def brute_force_tdt(logits, targets, T, U, blank, durations):
     ld = torch.log_softmax(logits[..., -len(durations):].double(), -1)
     total = []
 
-    def rec(t, u, acc):
-        if t == T and u == U:
+    def rec(t, u, acc, last_blank):
+        if t == T and u == U and last_blank:
             total.append(acc)
             return
         if t >= T:
             return
         for k, d in enumerate(durations):
             if u < U:
-                rec(t + d, u + 1, acc + float(lt[t, u, targets[u]] + ld[t, u, k]))
+                rec(t + d, u + 1, acc + float(lt[t, u, targets[u]] + ld[t, u, k]), False)
             if d > 0:
-                rec(t + d, u, acc + float(lt[t, u, blank] + ld[t, u, k]))
-    rec(0, 0, 0.0)
+                rec(t + d, u, acc + float(lt[t, u, blank] + ld[t, u, k]), True)
+    rec(0, 0, 0.0, False)
     m = max(total)
     return -(m + math.log(sum(math.exp(x - m) for x in total)))
 

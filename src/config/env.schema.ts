@@ -113,7 +113,7 @@ export class EnvironmentVariables {
   @Max(256)
   ortIntraOpNumThreads!: number;
 
-  @EnvVar({ name: 'PARAKEET_RUNNER_LANES', kind: 'int', default: '1', description: 'Runner lanes: worker threads, each with its own ONNX Runtime sessions.' })
+  @EnvVar({ name: 'PARAKEET_LANES', kind: 'int', default: '1', description: 'Runner lanes: worker threads, each with its own ONNX Runtime sessions.' })
   @IsInt()
   @Min(1)
   @Max(64)
