@@ -38,7 +38,10 @@ describe('start-up', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({
         status: 'ok',
-        details: { model: { status: 'up', state: 'ready', source: 'PARAKEET_MODEL_DIR', name: 'parakeet-nest-test-tiny', provider: 'cpu' } },
+        details: {
+          model: { status: 'up', state: 'ready', source: 'PARAKEET_MODEL_DIR', name: 'parakeet-nest-test-tiny', provider: 'cpu' },
+          ffmpeg: { status: 'up', source: 'PATH' },
+        },
       });
       const missing = await fetch(`${url}/v1/nothing-here`);
       expect(missing.status).toBe(404);

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { EnvVar } from './env-var.decorator.js';
 
 /**
@@ -21,7 +21,7 @@ export class EnvironmentVariables {
     name: 'PARAKEET_MODEL_DIR',
     kind: 'optional-string',
     description:
-      'Model directory (encoder-model.onnx, decoder_joint-model.onnx, vocab.txt, config.json). Unset: the embedded default model in models/. A set directory that lacks a file stops start-up.',
+      'Model directory (encoder-model.onnx, decoder_joint-model.onnx, vocab.txt, config.json). Unset: models/parakeet-fp32 (models/parakeet-int8 with PARAKEET_QUANTIZATION=int8) when it holds a complete model, else the embedded default models/parakeet-tiny-en. Set to the empty string: download from the hub (as PARAKEET_MODEL_SOURCE=hub). A set directory that lacks a file stops start-up.',
   })
   @IsOptional()
   @IsString()
@@ -41,6 +41,37 @@ export class EnvironmentVariables {
   @IsString()
   @MinLength(1)
   fallbackModelId!: string;
+
+  @EnvVar({
+    name: 'PARAKEET_MODEL_SOURCE',
+    kind: 'enum',
+    values: ['local', 'hub'],
+    default: 'local',
+    description:
+      '`hub` downloads PARAKEET_MODEL_ID (then PARAKEET_FALLBACK_MODEL_ID) into PARAKEET_CACHE_DIR after the server listens, and serves it; a complete cached copy is used without the network. `local` follows PARAKEET_MODEL_DIR.',
+  })
+  @IsIn(['local', 'hub'])
+  modelSource!: 'local' | 'hub';
+
+  @EnvVar({ name: 'PARAKEET_MODELS_ROOT', kind: 'string', default: 'models', description: 'Directory holding parakeet-fp32/ (filled by `npm run fetch-model`) and the embedded parakeet-tiny-en/; relative paths are taken from the project root.' })
+  @IsString()
+  @MinLength(1)
+  modelsRoot!: string;
+
+  @EnvVar({ name: 'PARAKEET_CACHE_DIR', kind: 'string', default: 'models/hub-cache', description: 'Where hub downloads go, one sub-directory per repository (`owner--name`, `-int8` appended for int8); relative paths are taken from the project root.' })
+  @IsString()
+  @MinLength(1)
+  cacheDir!: string;
+
+  @EnvVar({ name: 'PARAKEET_HUB_URL', kind: 'string', default: 'https://huggingface.co', description: 'Hugging-Face-compatible hub: files are fetched from `<url>/<repo>/resolve/main/<file>`.' })
+  @IsString()
+  @MinLength(1)
+  hubUrl!: string;
+
+  @EnvVar({ name: 'HF_TOKEN', kind: 'optional-string', description: 'Bearer token sent to the hub (gated or private repositories). Never logged.' })
+  @IsOptional()
+  @IsString()
+  hfToken?: string;
 
   @EnvVar({
     name: 'PARAKEET_QUANTIZATION',
@@ -93,11 +124,39 @@ export class EnvironmentVariables {
   @IsIn([true, false])
   useTensorrt!: boolean;
 
-  @EnvVar({ name: 'TRT_ENGINE_CACHE', kind: 'string', default: '/models/trt_cache', description: 'Directory for TensorRT engine caches.' })
+  @EnvVar({
+    name: 'PARAKEET_PROVIDER',
+    kind: 'enum',
+    values: ['auto', 'cpu', 'cuda', 'tensorrt'],
+    default: 'auto',
+    description:
+      '`auto` tries TensorRT → CUDA → CPU (CUDA → CPU with PARAKEET_USE_TENSORRT=0), warning once per fallback. `cpu`, `cuda` or `tensorrt` forces that provider alone: if it cannot load, start-up fails with the reason instead of falling back.',
+  })
+  @IsIn(['auto', 'cpu', 'cuda', 'tensorrt'])
+  provider!: 'auto' | 'cpu' | 'cuda' | 'tensorrt';
+
+  @EnvVar({ name: 'PARAKEET_DEVICE_ID', kind: 'int', default: '0', description: 'GPU index passed to the CUDA and TensorRT providers (the only provider option onnxruntime-node forwards).' })
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  deviceId!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_ORT_SESSION_CONFIG',
+    kind: 'string',
+    default: '',
+    description:
+      'Extra ONNX Runtime session config entries for every session, `key=value` pairs separated by `;` (passed as onnxruntime-node `extra`, e.g. `session.intra_op.allow_spinning=0`).',
+  })
+  @IsString()
+  @Matches(/^(\s*[^=;\s][^=;]*=[^;]*)?(;\s*[^=;\s][^=;]*=[^;]*)*;?\s*$/, { message: 'must be key=value pairs separated by ;' })
+  ortSessionConfig!: string;
+
+  @EnvVar({ name: 'TRT_ENGINE_CACHE', kind: 'string', default: '/models/trt_cache', description: 'Directory for TensorRT engine caches. Accepted for compatibility with the reference service but NOT applied: onnxruntime-node 1.30 forwards no TensorRT cache options (README, GPU hosts); a warning says so when TensorRT loads.' })
   @IsString()
   trtEngineCache!: string;
 
-  @EnvVar({ name: 'TRT_TIMING_CACHE', kind: 'string', default: '/models/timing.cache', description: 'TensorRT timing cache file.' })
+  @EnvVar({ name: 'TRT_TIMING_CACHE', kind: 'string', default: '/models/timing.cache', description: 'TensorRT timing cache file. Accepted but NOT applied, for the same reason as TRT_ENGINE_CACHE.' })
   @IsString()
   trtTimingCache!: string;
 
@@ -122,6 +181,20 @@ export class EnvironmentVariables {
   @EnvVar({ name: 'PARAKEET_WARMUP', kind: 'bool', default: '1', description: 'Run every batch size the scheduler will use once at load, so the first request pays nothing.' })
   @IsIn([true, false])
   warmup!: boolean;
+
+  @EnvVar({
+    name: 'PARAKEET_FFMPEG_PATH',
+    kind: 'optional-string',
+    description: 'ffmpeg binary to run. Unset: `ffmpeg` on PATH, else the static build that npm ci installs (@ffmpeg-installer/linux-x64, an old 4.x).',
+  })
+  @IsOptional()
+  @IsString()
+  ffmpegPath?: string;
+
+  @EnvVar({ name: 'PARAKEET_DECODE_TIMEOUT_S', kind: 'number', default: '60', description: 'An ffmpeg decode running longer than this is killed and the request answered 400.' })
+  @IsNumber()
+  @Min(0.1)
+  decodeTimeoutS!: number;
 
   @EnvVar({
     name: 'PARAKEET_LOG_LEVEL',

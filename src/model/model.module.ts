@@ -1,8 +1,18 @@
 import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { HubClient } from './hub-client.js';
+import { ModelDownloader } from './model-downloader.js';
 import { ModelService } from './model.service.js';
 
 @Module({
-  providers: [ModelService],
+  providers: [
+    {
+      provide: ModelDownloader,
+      useFactory: (config: AppConfig) => new ModelDownloader(new HubClient(config.hubUrl, config.hfToken)),
+      inject: [AppConfig],
+    },
+    ModelService,
+  ],
   exports: [ModelService],
 })
 export class ModelModule {}

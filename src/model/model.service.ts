@@ -1,16 +1,24 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { EMBEDDED_MODEL_DIR } from '../common/project-paths.js';
 import { inspectModelDirectory, modelFiles, type InspectedModel } from './model-directory.js';
+import { ModelDownloader } from './model-downloader.js';
+import { chooseModel, hubCacheDir, type ModelSource } from './model-resolver.js';
+import { ServiceDownloadLog } from './service-download-log.js';
+import { parseSessionConfig, providerPlan } from './provider-chain.js';
 import { ModelRunner, RunnerUnavailableError } from './runner/model-runner.js';
-import type { BatchResult, EngineInfo } from './runner/runner-protocol.js';
+import type { BatchResult, EngineInfo, EngineOptions } from './runner/runner-protocol.js';
 
-export type ModelState = 'unloaded' | 'loading' | 'ready' | 'failed';
+export type ModelState = 'unloaded' | 'downloading' | 'loading' | 'ready' | 'failed';
 
 export interface ResolvedModel {
-  dir: string;
-  source: 'PARAKEET_MODEL_DIR' | 'embedded';
-  inspected: InspectedModel;
+  source: ModelSource;
+  /** Why this model: shown in the start-up log and /readyz. */
+  reason: string;
+  /** Absent for the hub until the download has finished. */
+  dir?: string;
+  /** The hub repository served (hub only). */
+  repository?: string;
+  inspected?: InspectedModel;
 }
 
 export class ModelNotReadyError extends Error {
@@ -26,13 +34,15 @@ export function warmupSizes(maxBatch: number): number[] {
 }
 
 /**
- * Owns the model: where it comes from, its runner lanes and their readiness. Resolution is synchronous
- * and fatal (a bad directory stops start-up); loading runs after the server listens, so liveness answers
- * while a large model loads and readiness turns true when every lane is warm.
+ * Owns the model: where it comes from, its runner lanes and their readiness. Resolution of a local
+ * directory is synchronous and fatal (a bad directory stops start-up); hub downloads and loading run
+ * after the server listens, so liveness answers while they run and readiness turns true when every
+ * lane is warm.
  */
 @Injectable()
 export class ModelService implements OnApplicationShutdown {
   private readonly logger = new Logger(ModelService.name);
+  private readonly warned = new Set<string>();
   private lanes: ModelRunner[] = [];
   private resolved?: ResolvedModel;
   private loading?: Promise<EngineInfo>;
@@ -41,22 +51,28 @@ export class ModelService implements OnApplicationShutdown {
   info?: EngineInfo;
   failure?: string;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly downloader: ModelDownloader,
+  ) {}
 
   resolve(): ResolvedModel {
     if (this.resolved) return this.resolved;
-    // An empty PARAKEET_MODEL_DIR is treated as unset until hub downloads exist.
-    const fromEnv = this.config.modelDir?.trim();
-    const dir = fromEnv ? fromEnv : EMBEDDED_MODEL_DIR;
-    const source = fromEnv ? 'PARAKEET_MODEL_DIR' : 'embedded';
+    const choice = chooseModel(this.config);
+    if (choice.source === 'hub') {
+      this.resolved = { source: 'hub', reason: choice.reason };
+      this.logger.log(`model from the hub (${choice.reason}): ${choice.repositories!.join(', then ')}; downloading after the server listens`);
+      return this.resolved;
+    }
+    const dir = choice.dir!;
     const inspected = inspectModelDirectory(dir, this.config.quantization);
-    this.resolved = { dir, source, inspected };
-    this.logger.log(`model ${dir} (${source === 'embedded' ? 'embedded default: PARAKEET_MODEL_DIR is unset' : 'from PARAKEET_MODEL_DIR'})`);
+    this.resolved = { source: choice.source, reason: choice.reason, dir, inspected };
+    this.logger.log(`model ${dir} (${choice.reason})`);
     return this.resolved;
   }
 
   load(): Promise<EngineInfo> {
-    this.loading ??= this.startLanes();
+    this.loading ??= this.fetchAndStart();
     return this.loading;
   }
 
@@ -64,8 +80,21 @@ export class ModelService implements OnApplicationShutdown {
     return this.state === 'ready';
   }
 
-  get source(): ResolvedModel['source'] | undefined {
+  get source(): ModelSource | undefined {
     return this.resolved?.source;
+  }
+
+  get reason(): string | undefined {
+    return this.resolved?.reason;
+  }
+
+  get repository(): string | undefined {
+    return this.resolved?.repository;
+  }
+
+  /** Requests in flight per lane (for tests and diagnostics). */
+  get laneLoad(): number[] {
+    return this.lanes.map((l) => l.inFlight);
   }
 
   /** Runs one batch on the least busy lane. */
@@ -85,29 +114,86 @@ export class ModelService implements OnApplicationShutdown {
     await Promise.all(this.lanes.map((l) => l.close()));
   }
 
-  private async startLanes(): Promise<EngineInfo> {
-    const { dir } = this.resolve();
+  private async fetchAndStart(): Promise<EngineInfo> {
+    try {
+      const resolved = this.resolve();
+      if (!resolved.dir) await this.download(resolved);
+      return await this.startLanes(resolved.dir!);
+    } catch (e) {
+      this.state = 'failed';
+      this.failure = (e as Error).message;
+      throw e;
+    }
+  }
+
+  /** Tries each repository in turn; a complete cached copy is used without the network. */
+  private async download(resolved: ResolvedModel): Promise<void> {
+    this.state = 'downloading';
+    const repositories = chooseModel(this.config).repositories!;
+    const failures: string[] = [];
+    for (const repo of repositories) {
+      const dir = hubCacheDir(this.config.cacheDir, repo, this.config.quantization);
+      try {
+        const cached = inspectModelDirectory(dir, this.config.quantization);
+        Object.assign(resolved, { dir, repository: repo, inspected: cached, reason: `${resolved.reason}; ${repo} found complete in ${dir}` });
+        this.logger.log(`model ${dir} (${resolved.reason})`);
+        return;
+      } catch {
+        // Not cached (or incomplete): download it.
+      }
+      try {
+        this.logger.log(`downloading ${repo} into ${dir}`);
+        await this.downloader.download({ repo, out: dir, quantization: this.config.quantization, progress: new ServiceDownloadLog((m) => this.logger.log(m)) });
+        const inspected = inspectModelDirectory(dir, this.config.quantization);
+        const fellBack = failures.length ? ` after ${failures.length} failed repository(ies)` : '';
+        Object.assign(resolved, { dir, repository: repo, inspected, reason: `${resolved.reason}; downloaded ${repo}${fellBack}` });
+        this.logger.log(`model ${dir} (${resolved.reason})`);
+        return;
+      } catch (e) {
+        failures.push(`${repo}: ${(e as Error).message}`);
+        const next = repositories[repositories.indexOf(repo) + 1];
+        this.logger.warn(`download of ${repo} failed: ${(e as Error).message}${next ? `; trying ${next}` : ''}`);
+      }
+    }
+    throw new Error(`no model could be downloaded from ${this.config.hubUrl}: ${failures.join(' | ')}`);
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.logger.warn(message);
+  }
+
+  private async startLanes(dir: string): Promise<EngineInfo> {
     this.state = 'loading';
-    const files = modelFiles(dir, this.config.quantization);
-    const options = {
-      files,
+    const plan = providerPlan(this.config);
+    const options: EngineOptions = {
+      files: modelFiles(dir, this.config.quantization),
       intraOpThreads: this.config.ortIntraOpNumThreads,
-      providers: ['cpu'],
+      providers: plan.providers,
+      deviceId: this.config.deviceId,
+      sessionConfig: parseSessionConfig(this.config.ortSessionConfig),
       warmupBatchSizes: this.config.warmup ? warmupSizes(this.config.microbatchMaxBatch) : [],
     };
-    this.lanes = Array.from({ length: this.config.runnerLanes }, () => new ModelRunner(options, (m) => this.logger.warn(m)));
+    this.lanes = Array.from({ length: this.config.runnerLanes }, () => new ModelRunner(options, (m) => this.warnOnce(m)));
     try {
       const infos = await Promise.all(this.lanes.map((l) => l.start()));
       this.info = infos[0];
       this.state = 'ready';
+      if (this.info.provider.startsWith('tensorrt')) {
+        this.warnOnce(
+          'TensorRT runs without fp16, engine cache or timing cache: onnxruntime-node 1.30 forwards only the device id to TensorRT (TRT_ENGINE_CACHE / TRT_TIMING_CACHE are not applied); engines are rebuilt at every start',
+        );
+      }
       this.logger.log(
-        `model ready: ${this.info.modelName} on ${this.info.provider}, ${this.lanes.length} lane(s), load ${this.info.loadMs.toFixed(0)} ms, warm-up ${this.info.warmupMs.toFixed(0)} ms`,
+        `model ready: ${this.info.modelName} from ${dir} on ${this.info.provider}${plan.forced ? ' (forced by PARAKEET_PROVIDER)' : ''}, ${this.lanes.length} lane(s), load ${this.info.loadMs.toFixed(0)} ms, warm-up ${this.info.warmupMs.toFixed(0)} ms`,
       );
       return this.info;
     } catch (e) {
-      this.state = 'failed';
-      this.failure = (e as Error).message;
       await Promise.all(this.lanes.map((l) => l.close()));
+      if (plan.forced && /no execution provider could load/.test((e as Error).message)) {
+        throw new Error(`PARAKEET_PROVIDER=${this.config.provider} forces that provider and it cannot load: ${(e as Error).message}. Set PARAKEET_PROVIDER=auto to fall back to the next provider.`);
+      }
       throw e;
     }
   }

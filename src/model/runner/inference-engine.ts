@@ -7,7 +7,7 @@ import { inspectModelDirectory, ModelDirectoryError } from '../model-directory.j
 import type { ModelConfig } from '../model-config.js';
 import { OrtJointStep } from './ort-joint-step.js';
 import type { BatchResult, EngineInfo, EngineOptions } from './runner-protocol.js';
-import { checkContract, createSession, inputShape } from './session-factory.js';
+import { checkContract, createSession, inputShape, ProviderUnavailableError } from './session-factory.js';
 
 const ENCODER_INPUTS = { audio_signal: 'float32', length: 'int64' };
 const ENCODER_OUTPUTS = ['outputs', 'encoded_lengths'];
@@ -34,19 +34,22 @@ export class InferenceEngine {
     const started = performance.now();
     const { files } = options;
     const { config, vocabulary } = inspectModelDirectory(files.dir, files.encoder.endsWith('.int8.onnx') ? 'int8' : 'none');
-    const open = async (path: string, inputs: Record<string, string>, outputs: string[]) => {
+    const settings = { deviceId: options.deviceId, sessionConfig: options.sessionConfig };
+    const open = async (path: string, providers: string[], inputs: Record<string, string>, outputs: string[]) => {
       let loaded;
       try {
-        loaded = await createSession(path, options.providers, options.intraOpThreads, log);
+        loaded = await createSession(path, providers, options.intraOpThreads, log, settings);
       } catch (e) {
+        if (e instanceof ProviderUnavailableError) throw e;
         throw new ModelDirectoryError(path, `cannot be loaded by ONNX Runtime (${(e as Error).message})`);
       }
       const problems = checkContract(loaded.session, inputs, outputs);
       if (problems.length) throw new ModelDirectoryError(path, `does not follow the Parakeet ONNX contract: ${problems.join('; ')}`);
       return loaded;
     };
-    const enc = await open(files.encoder, ENCODER_INPUTS, ENCODER_OUTPUTS);
-    const joint = await open(files.decoderJoint, JOINT_INPUTS, JOINT_OUTPUTS);
+    const enc = await open(files.encoder, options.providers, ENCODER_INPUTS, ENCODER_OUTPUTS);
+    // The joint starts where the encoder landed: the providers before it already failed, with a warning.
+    const joint = await open(files.decoderJoint, options.providers.slice(Math.max(0, options.providers.indexOf(enc.provider))), JOINT_INPUTS, JOINT_OUTPUTS);
 
     const featShape = inputShape(enc.session, 'audio_signal');
     if (typeof featShape[1] === 'number' && featShape[1] !== config.featuresSize) {
@@ -87,7 +90,8 @@ export class InferenceEngine {
     const info: EngineInfo = {
       modelName: config.name ?? files.dir.split('/').filter(Boolean).pop() ?? 'model',
       modelDir: files.dir,
-      provider: enc.provider,
+      provider: enc.provider === joint.provider ? enc.provider : `${enc.provider}+${joint.provider}`,
+      providerFallbacks: [...enc.fallbacks, ...joint.fallbacks],
       encoderDim,
       vocabSize: vocabulary.size,
       featuresSize: config.featuresSize,

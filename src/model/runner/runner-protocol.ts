@@ -6,6 +6,10 @@ export interface EngineOptions {
   intraOpThreads: number;
   /** Execution providers in order of preference; each is tried alone, falling back on failure. */
   providers: string[];
+  /** GPU index for cuda / tensorrt. */
+  deviceId?: number;
+  /** onnxruntime-node `extra` session config entries, applied to every session. */
+  sessionConfig?: Record<string, string>;
   /** Batch sizes run once at load so the first real request pays no first-run costs. */
   warmupBatchSizes: number[];
 }
@@ -14,6 +18,8 @@ export interface EngineInfo {
   modelName: string;
   modelDir: string;
   provider: string;
+  /** Providers tried before `provider` that failed, with their reasons. */
+  providerFallbacks: string[];
   encoderDim: number;
   vocabSize: number;
   featuresSize: number;

@@ -1,34 +1,69 @@
+import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { isProviderFailure, providerFailureReason } from '../provider-chain.js';
 
 export interface LoadedSession {
   session: ort.InferenceSession;
   provider: string;
+  /** One line per provider that was tried before `provider` and failed, with its reason. */
+  fallbacks: string[];
+}
+
+export interface SessionSettings {
+  /** GPU index for cuda / tensorrt: the only provider option onnxruntime-node 1.30 forwards. */
+  deviceId?: number;
+  /** Session config entries (onnxruntime-node `extra`). */
+  sessionConfig?: Record<string, string>;
+}
+
+/** Every provider of a chain failed to load, each for a provider reason (not because the model is bad). */
+export class ProviderUnavailableError extends Error {
+  override name = 'ProviderUnavailableError';
+}
+
+/** The options one attempt passes to onnxruntime-node, exported so tests can see what reaches a session. */
+export function sessionOptionsFor(provider: string, intraOpThreads: number, settings: SessionSettings = {}): ort.InferenceSession.SessionOptions {
+  const ep = provider === 'cpu' ? 'cpu' : { name: provider, deviceId: settings.deviceId ?? 0 };
+  return {
+    executionProviders: [ep as ort.InferenceSession.ExecutionProviderConfig],
+    intraOpNumThreads: intraOpThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // Errors reach the service through rejected runs and its own logs, not ORT's stderr.
+    logSeverityLevel: 4,
+    ...(settings.sessionConfig && Object.keys(settings.sessionConfig).length ? { extra: { ...settings.sessionConfig } } : {}),
+  };
 }
 
 /**
  * onnxruntime-node throws instead of falling back when a provider's libraries are missing
- * (stack-notes.md), so each provider is tried alone, in order, and the first that loads wins.
+ * (stack-notes.md), so each provider is tried alone, in order, and the first that loads wins. Each
+ * failure that falls back is logged once, with its reason.
  */
-export async function createSession(path: string, providers: string[], intraOpThreads: number, log: (msg: string) => void): Promise<LoadedSession> {
+export async function createSession(
+  path: string,
+  providers: string[],
+  intraOpThreads: number,
+  log: (msg: string) => void,
+  settings: SessionSettings = {},
+): Promise<LoadedSession> {
   const failures: string[] = [];
-  for (const provider of providers) {
+  let allProviderFailures = true;
+  for (let i = 0; i < providers.length; i++) {
+    const provider = providers[i];
     try {
-      const session = await ort.InferenceSession.create(path, {
-        executionProviders: [provider],
-        intraOpNumThreads: intraOpThreads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        // Errors reach the service through rejected runs and its own logs, not ORT's stderr.
-        logSeverityLevel: 4,
-      });
-      return { session, provider };
+      const session = await ort.InferenceSession.create(path, sessionOptionsFor(provider, intraOpThreads, settings));
+      return { session, provider, fallbacks: failures };
     } catch (e) {
-      const message = (e as Error).message.split('\n')[0];
-      failures.push(`${provider}: ${message}`);
-      log(`provider ${provider} failed for ${path}: ${message}`);
+      const message = (e as Error).message;
+      const reason = providerFailureReason(provider, message);
+      if (!(provider !== 'cpu' && isProviderFailure(message))) allProviderFailures = false;
+      failures.push(`${provider}: ${reason}`);
+      if (i + 1 < providers.length) log(`provider ${provider} failed for ${basename(path)}, falling back to ${providers[i + 1]}: ${reason}`);
     }
   }
+  if (allProviderFailures) throw new ProviderUnavailableError(`no execution provider could load ${path} (${failures.join('; ')})`);
   throw new Error(`cannot load ${path} (${failures.join('; ')})`);
 }
 

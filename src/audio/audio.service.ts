@@ -1,0 +1,113 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { compiledModuleUrl } from '../common/project-paths.js';
+import { AppConfig } from '../config/app-config.js';
+import { AudioDecodeError, AudioTooLongError, DecodeAbortedError } from './audio-errors.js';
+import { decodeWithFfmpeg } from './ffmpeg-decoder.js';
+import { locateFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
+import { TARGET_RATE } from './resampler.js';
+import { soundTrackSeconds } from './iso-bmff.js';
+import { TempSpool } from './temp-spool.js';
+import type { WavDecodeRequest, WavDecodeResult } from './wav-decode.task.js';
+import { isWav } from './wav-reader.js';
+
+export interface DecodedAudio {
+  /** 16 kHz mono float32. */
+  samples: Float32Array;
+  duration: number;
+  /** Which path decoded it: the in-process WAV parser, ffmpeg over a pipe, or ffmpeg from a spooled file. */
+  decoder: 'wav' | 'ffmpeg' | 'ffmpeg-file';
+  decodeMs: number;
+}
+
+/** ISO-BMFF (mp4, m4a, mov, 3gp): `ftyp` at offset 4. Its index may sit at the end, which needs seeking. */
+export function isIsoBmff(bytes: Uint8Array): boolean {
+  return bytes.length >= 12 && bytes[4] === 0x66 && bytes[5] === 0x74 && bytes[6] === 0x79 && bytes[7] === 0x70;
+}
+
+/** MP3 (ID3 tag or an MPEG audio frame sync): its gapless trimming needs a seekable input. */
+export function isMp3(bytes: Uint8Array): boolean {
+  if (bytes.length < 4) return false;
+  if (bytes[0] === 0x49 && bytes[1] === 0x44 && bytes[2] === 0x33) return true;
+  return bytes[0] === 0xff && (bytes[1] & 0xe0) === 0xe0 && (bytes[1] & 0x06) !== 0;
+}
+
+/** Drops decoded encoder padding past the container's declared duration (at most 0.25 s of it). */
+function trimTo(samples: Float32Array, seconds: number | undefined): Float32Array {
+  if (seconds === undefined) return samples;
+  const declared = Math.round(seconds * TARGET_RATE);
+  const excess = samples.length - declared;
+  return excess > 0 && excess <= TARGET_RATE / 4 ? samples.subarray(0, declared) : samples;
+}
+
+/**
+ * The one place bytes become audio: every upload leaves here as 16 kHz mono float32. WAV is parsed and
+ * resampled in a worker pool; everything else goes through ffmpeg in a child process.
+ */
+@Injectable()
+export class AudioService implements OnModuleDestroy {
+  private readonly logger = new Logger(AudioService.name);
+  readonly ffmpeg: FfmpegBinary;
+  readonly spool: TempSpool;
+  private readonly pool: Piscina<WavDecodeRequest, WavDecodeResult>;
+
+  constructor(private readonly config: AppConfig) {
+    this.ffmpeg = locateFfmpeg(config.ffmpegPath);
+    this.logger.log(`ffmpeg ${this.ffmpeg.version} (${this.ffmpeg.path}, from ${this.ffmpeg.source})`);
+    this.spool = new TempSpool();
+    this.pool = new Piscina({
+      filename: compiledModuleUrl(import.meta.url, './wav-decode.worker.js').href,
+      maxThreads: availableParallelism(),
+      idleTimeout: 30000,
+    });
+  }
+
+  async decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio> {
+    const started = performance.now();
+    if (bytes.length === 0) throw new AudioDecodeError('The file is empty.', 'empty_file');
+    const done = (samples: Float32Array, decoder: DecodedAudio['decoder']): DecodedAudio => ({
+      samples,
+      duration: samples.length / TARGET_RATE,
+      decoder,
+      decodeMs: performance.now() - started,
+    });
+    const maxSeconds = this.config.maxAudioSeconds;
+
+    if (isWav(bytes)) {
+      const result = await this.runWav({ bytes, maxSeconds }, signal);
+      if (result.kind === 'too-long') throw new AudioTooLongError(result.seconds, maxSeconds);
+      if (result.kind === 'audio') return this.nonEmpty(result.samples, 'wav', done);
+      this.logger.debug(`WAV fast path declined (${result.reason}); using ffmpeg`);
+    }
+
+    const common = { bytes, timeoutS: this.config.decodeTimeoutS, maxSeconds, signal };
+    const fromFile = () => this.spool.use(bytes, (path) => decodeWithFfmpeg(this.ffmpeg, { ...common, path }));
+    if (isIsoBmff(bytes)) return this.nonEmpty(trimTo(await fromFile(), soundTrackSeconds(bytes)), 'ffmpeg-file', done);
+    if (isMp3(bytes)) return this.nonEmpty(await fromFile(), 'ffmpeg-file', done);
+    const piped = await decodeWithFfmpeg(this.ffmpeg, common);
+    if (piped.length > 0) return done(piped, 'ffmpeg');
+    // A container that needs seeking can decode to nothing over a pipe with exit code 0: retry from a file.
+    return this.nonEmpty(await fromFile(), 'ffmpeg-file', done);
+  }
+
+  onModuleDestroy(): Promise<void> {
+    this.spool.close();
+    return this.pool.destroy();
+  }
+
+  private nonEmpty(samples: Float32Array, decoder: DecodedAudio['decoder'], done: (s: Float32Array, d: DecodedAudio['decoder']) => DecodedAudio) {
+    if (samples.length === 0) throw new AudioDecodeError('The file contains no audio samples.', 'no_audio');
+    return done(samples, decoder);
+  }
+
+  private async runWav(request: WavDecodeRequest, signal?: AbortSignal): Promise<WavDecodeResult> {
+    try {
+      // Copied, not transferred: the caller keeps the bytes for the ffmpeg fallback.
+      return await this.pool.run(request, { signal });
+    } catch (e) {
+      if (signal?.aborted) throw new DecodeAbortedError('request aborted');
+      throw e;
+    }
+  }
+}
