@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readWav } from '../src/audio/wav-reader.js';
-import { EMBEDDED_MODEL_DIR } from '../src/common/project-paths.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { inspectModelDirectory, modelFiles } from '../src/model/model-directory.js';
+import { chooseModel } from '../src/model/model-resolver.js';
 import { InferenceEngine } from '../src/model/runner/inference-engine.js';
 
 /** `npm run transcribe -- file.wav [more.wav] [--json] [--model DIR]`: the service's core, in-process. */
@@ -18,7 +18,10 @@ if (positionals.length === 0) {
 
 try {
   const config = loadConfig(process.env);
-  const dir = values.model ?? (config.modelDir?.trim() || EMBEDDED_MODEL_DIR);
+  // The service's resolution rules, except the hub: this command works offline on a directory.
+  const choice = values.model ? undefined : chooseModel(config);
+  if (choice?.source === 'hub') throw new Error(`${choice.reason}: download it first with npm run fetch-model, or pass --model DIR`);
+  const dir = values.model ?? choice!.dir!;
   inspectModelDirectory(dir, config.quantization);
   const engine = await InferenceEngine.load({
     files: modelFiles(dir, config.quantization),

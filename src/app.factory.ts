@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -13,6 +14,9 @@ export async function createApp(config: EnvironmentVariables): Promise<NestFasti
   const adapter = new FastifyAdapter({ bodyLimit: Math.ceil(config.maxUploadMb * 1024 * 1024) + 64 * 1024 });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
+  const maxUpload = Math.floor(config.maxUploadMb * 1024 * 1024);
+  // The file limit truncates the stream at the limit; the form reader turns that into a 413 at once.
+  await app.register(multipart, { limits: { fileSize: maxUpload, files: 2, fields: 64, fieldSize: 64 * 1024, parts: 100, headerPairs: 100 } });
   app.enableShutdownHooks();
   try {
     app.get(ModelService).resolve();

@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { EnvironmentVariables } from './config/env.schema.js';
 import { HealthModule } from './health/health.module.js';
 import { ModelModule } from './model/model.module.js';
+import { TranscriptionModule } from './transcription/transcription.module.js';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -26,6 +27,7 @@ export class AppModule {
         }),
         ModelModule,
         HealthModule,
+        TranscriptionModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],
     };

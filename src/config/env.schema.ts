@@ -83,7 +83,7 @@ export class EnvironmentVariables {
   @IsIn(['none', 'int8'])
   quantization!: 'none' | 'int8';
 
-  @EnvVar({ name: 'PARAKEET_QUEUE_MAX_FACTOR', kind: 'number', default: '2', description: 'Admission limit: queued requests may reach this factor times the total batch capacity of all lanes.' })
+  @EnvVar({ name: 'PARAKEET_QUEUE_MAX_FACTOR', kind: 'number', default: '2', description: 'Admission limit: at most this factor × PARAKEET_MICROBATCH_MAX_BATCH requests wait in the queue; more are answered 429.' })
   @IsNumber()
   @Min(0.1)
   queueMaxFactor!: number;
@@ -195,6 +195,19 @@ export class EnvironmentVariables {
   @IsNumber()
   @Min(0.1)
   decodeTimeoutS!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_API_KEYS',
+    kind: 'optional-string',
+    description: 'Comma-separated API keys; requests to /v1 must send one as `Authorization: Bearer KEY`. Unset: the API is open (a warning is logged when the server binds beyond loopback). /healthz and /readyz stay open.',
+  })
+  @IsOptional()
+  @IsString()
+  apiKeys?: string;
+
+  @EnvVar({ name: 'PARAKEET_STRICT_MODEL', kind: 'bool', default: '0', description: 'Reject requests whose `model` is not the served model (404). Off: any id (e.g. `whisper-1`) maps to the loaded model.' })
+  @IsIn([true, false])
+  strictModel!: boolean;
 
   @EnvVar({
     name: 'PARAKEET_LOG_LEVEL',

@@ -68,14 +68,18 @@ export class HubClient {
 
   async get(repo: string, file: string, offset = 0): Promise<HubFileResponse | HubRangeEnd> {
     const url = this.fileUrl(repo, file);
+    const origin = new URL(url).origin;
     const what = `${repo}/${file}`;
     let res = await this.request(url, offset, true, what);
     let sha256 = unquote(res.headers.get('x-linked-etag'));
     let size = positiveInt(res.headers.get('x-linked-size'));
-    if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
-      const next = new URL(res.headers.get('location')!, url);
+    // Renamed repositories redirect within the hub, LFS files to a CDN: follow a few hops by hand.
+    for (let hop = 0; hop < 5 && res.status >= 300 && res.status < 400 && res.headers.get('location'); hop++) {
+      const next = new URL(res.headers.get('location')!, res.url || url);
       await res.body?.cancel();
-      res = await this.request(next.href, offset, next.origin === new URL(url).origin, what);
+      res = await this.request(next.href, offset, next.origin === origin, what);
+      sha256 ??= unquote(res.headers.get('x-linked-etag'));
+      size ??= positiveInt(res.headers.get('x-linked-size'));
     }
     if (res.status === 416) {
       await res.body?.cancel();
@@ -97,18 +101,19 @@ export class HubClient {
       }
       start = Number(m[1]);
       size ??= m[3] === '*' ? undefined : Number(m[3]);
-    } else {
+    } else if (!res.headers.get('content-encoding') || res.headers.get('content-encoding') === 'identity') {
       size ??= positiveInt(res.headers.get('content-length'));
     }
     return { start, size, sha256, body: res.body };
   }
 
   private async request(url: string, offset: number, sameOrigin: boolean, what: string): Promise<Response> {
-    const headers: Record<string, string> = { 'user-agent': 'parakeet-nest fetch-model' };
+    // identity: sizes and Range offsets must count the bytes written to disk, not compressed ones.
+    const headers: Record<string, string> = { 'user-agent': 'parakeet-nest fetch-model', 'accept-encoding': 'identity' };
     if (offset > 0) headers.range = `bytes=${offset}-`;
     if (this.token && sameOrigin) headers.authorization = `Bearer ${this.token}`;
     try {
-      return await this.fetchImpl(url, { headers, redirect: sameOrigin ? 'manual' : 'follow' });
+      return await this.fetchImpl(url, { headers, redirect: 'manual' });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (e as Error).message;

@@ -16,6 +16,8 @@ export interface ResolvedModel {
   reason: string;
   /** Absent for the hub until the download has finished. */
   dir?: string;
+  /** Repositories to try, in order (hub only). */
+  repositories?: string[];
   /** The hub repository served (hub only). */
   repository?: string;
   inspected?: InspectedModel;
@@ -60,7 +62,7 @@ export class ModelService implements OnApplicationShutdown {
     if (this.resolved) return this.resolved;
     const choice = chooseModel(this.config);
     if (choice.source === 'hub') {
-      this.resolved = { source: 'hub', reason: choice.reason };
+      this.resolved = { source: 'hub', reason: choice.reason, repositories: choice.repositories };
       this.logger.log(`model from the hub (${choice.reason}): ${choice.repositories!.join(', then ')}; downloading after the server listens`);
       return this.resolved;
     }
@@ -129,7 +131,7 @@ export class ModelService implements OnApplicationShutdown {
   /** Tries each repository in turn; a complete cached copy is used without the network. */
   private async download(resolved: ResolvedModel): Promise<void> {
     this.state = 'downloading';
-    const repositories = chooseModel(this.config).repositories!;
+    const repositories = resolved.repositories ?? [];
     const failures: string[] = [];
     for (const repo of repositories) {
       const dir = hubCacheDir(this.config.cacheDir, repo, this.config.quantization);

@@ -79,7 +79,11 @@ describe('provider chain on this CPU-only machine (real onnxruntime-node)', () =
   });
 
   it('passes the device id to GPU providers and session config entries to ONNX Runtime', async () => {
-    expect(sessionOptionsFor('tensorrt', 2, { deviceId: 3 }).executionProviders).toEqual([{ name: 'tensorrt', deviceId: 3 }]);
+    expect(sessionOptionsFor('tensorrt', 2, { deviceId: 3 }).executionProviders).toEqual([
+      { name: 'tensorrt', deviceId: 3 },
+      { name: 'cuda', deviceId: 3 },
+    ]);
+    expect(sessionOptionsFor('cuda', 2, { deviceId: 3 }).executionProviders).toEqual([{ name: 'cuda', deviceId: 3 }]);
     expect(sessionOptionsFor('cpu', 2, { deviceId: 3 }).executionProviders).toEqual(['cpu']);
     // A harmless entry loads; an entry ORT acts on (load the file as ORT format) makes it fail: the entries arrive.
     const ok = await createSession(encoder, ['cpu'], 1, () => {}, { sessionConfig: { 'session.intra_op.allow_spinning': '0' } });

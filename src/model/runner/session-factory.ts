@@ -23,9 +23,12 @@ export class ProviderUnavailableError extends Error {
 
 /** The options one attempt passes to onnxruntime-node, exported so tests can see what reaches a session. */
 export function sessionOptionsFor(provider: string, intraOpThreads: number, settings: SessionSettings = {}): ort.InferenceSession.SessionOptions {
-  const ep = provider === 'cpu' ? 'cpu' : { name: provider, deviceId: settings.deviceId ?? 0 };
+  const gpu = (name: string) => ({ name, deviceId: settings.deviceId ?? 0 }) as ort.InferenceSession.ExecutionProviderConfig;
+  // TensorRT is registered with CUDA behind it, as ONNX Runtime recommends: nodes TensorRT does not take
+  // then run on the GPU too, instead of on ORT's implicit CPU provider.
+  const providers = provider === 'cpu' ? ['cpu' as const] : provider === 'tensorrt' ? [gpu('tensorrt'), gpu('cuda')] : [gpu(provider)];
   return {
-    executionProviders: [ep as ort.InferenceSession.ExecutionProviderConfig],
+    executionProviders: providers,
     intraOpNumThreads: intraOpThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',

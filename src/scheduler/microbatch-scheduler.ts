@@ -1,0 +1,143 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Transcript } from '../asr/transcript.js';
+import { AppConfig } from '../config/app-config.js';
+import { ModelNotReadyError, ModelService } from '../model/model.service.js';
+import type { StageTimings } from '../model/runner/runner-protocol.js';
+import { PriorityQueue, type Priority, type QueueItem } from './priority-queue.js';
+import { BatchFailedError, QueueFullError, QueueTimeoutError, RequestAbortedError } from './scheduler-errors.js';
+
+export interface ScheduledResult {
+  transcript: Transcript;
+  timings: StageTimings;
+  queueWaitMs: number;
+  batchSize: number;
+  lane: number;
+}
+
+export interface SubmitOptions {
+  priority?: Priority;
+  /** Aborted when the client goes away: a queued request is dropped before it costs inference. */
+  signal?: AbortSignal;
+}
+
+interface Job extends QueueItem {
+  audio: Float32Array;
+  resolve: (r: ScheduledResult) => void;
+  reject: (e: Error) => void;
+  detach: () => void;
+}
+
+/** How long length-aware grouping may pass over a request before it must join the next batch. */
+const AGING_MS = 250;
+
+/**
+ * Continuous microbatching over the runner lanes. A request that finds every lane idle runs at once; while
+ * some lanes are busy, arrivals collect for up to PARAKEET_MICROBATCH_WINDOW_MS into batches of at most
+ * PARAKEET_MICROBATCH_MAX_BATCH, grouped by length. Admission: a full queue answers 429, a request that
+ * waits too long 503; a failed batch fails only its own requests.
+ */
+@Injectable()
+export class MicrobatchScheduler implements OnApplicationShutdown {
+  private readonly logger = new Logger(MicrobatchScheduler.name);
+  private readonly queue = new PriorityQueue<Job>();
+  private busy = 0;
+  private windowTimer?: NodeJS.Timeout;
+  private closed = false;
+  dispatchedBatches = 0;
+  /** Requests that reached the model (for operators and tests: dropped requests never count). */
+  dispatchedRequests = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly model: ModelService,
+  ) {}
+
+  /** Most requests allowed to wait (realtime work is exempt). */
+  get capacity(): number {
+    return Math.max(1, Math.floor(this.config.queueMaxFactor * this.config.microbatchMaxBatch));
+  }
+
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  get inFlightBatches(): number {
+    return this.busy;
+  }
+
+  submit(audio: Float32Array, options: SubmitOptions = {}): Promise<ScheduledResult> {
+    const { priority = 'normal', signal } = options;
+    if (signal?.aborted) return Promise.reject(new RequestAbortedError('request aborted'));
+    if (this.closed || !this.model.ready) return Promise.reject(new ModelNotReadyError(this.closed ? 'the server is shutting down' : `model is ${this.model.state}`));
+    if (priority !== 'realtime' && this.queue.size >= this.capacity) return Promise.reject(new QueueFullError(this.config.maxQueueWaitS));
+
+    return new Promise<ScheduledResult>((resolve, reject) => {
+      const maxWaitMs = this.config.maxQueueWaitS * 1000;
+      const job: Job = { priority, enqueuedAt: performance.now(), length: audio.length, audio, resolve, reject, detach: () => {} };
+      const drop = (error: Error) => {
+        if (this.queue.remove(job)) {
+          job.detach();
+          reject(error);
+        }
+      };
+      const timer = setTimeout(() => drop(new QueueTimeoutError(maxWaitMs / 1000, this.config.maxQueueWaitS)), maxWaitMs);
+      const onAbort = () => drop(new RequestAbortedError('request aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      job.detach = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.closed = true;
+    clearTimeout(this.windowTimer);
+  }
+
+  private pump(): void {
+    clearTimeout(this.windowTimer);
+    this.windowTimer = undefined;
+    const lanes = this.config.runnerLanes;
+    const max = this.config.microbatchMaxBatch;
+    while (this.busy < lanes && this.queue.size > 0) {
+      const oldest = this.queue.peek()!;
+      const waited = performance.now() - oldest.enqueuedAt;
+      const windowMs = this.config.microbatchWindowMs;
+      // An idle server runs a lone request at once; with work in flight, let a batch form for a moment.
+      if (this.busy === 0 || this.queue.size >= max || waited >= windowMs) {
+        this.dispatch(max);
+        continue;
+      }
+      this.windowTimer = setTimeout(() => this.pump(), Math.max(0, windowMs - waited));
+      return;
+    }
+  }
+
+  private dispatch(max: number): void {
+    const now = performance.now();
+    const batch = this.queue.takeBatch(max, now, AGING_MS);
+    for (const job of batch) job.detach();
+    this.busy++;
+    this.dispatchedBatches++;
+    this.dispatchedRequests += batch.length;
+    this.model
+      .transcribeBatch(batch.map((j) => j.audio))
+      .then((result) => {
+        batch.forEach((job, i) =>
+          job.resolve({ transcript: result.transcripts[i], timings: result.timings, queueWaitMs: now - job.enqueuedAt, batchSize: batch.length, lane: result.lane }),
+        );
+      })
+      .catch((e: Error) => {
+        this.logger.error(`batch of ${batch.length} failed: ${e.message}`);
+        const error = e instanceof ModelNotReadyError ? e : new BatchFailedError();
+        for (const job of batch) job.reject(error);
+      })
+      .finally(() => {
+        this.busy--;
+        this.pump();
+      });
+  }
+}

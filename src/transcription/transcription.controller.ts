@@ -1,0 +1,59 @@
+import { Controller, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../common/api-error.js';
+import { ApiKeyGuard } from './api-key.guard.js';
+import { AppConfig } from '../config/app-config.js';
+import { PRIORITIES, type Priority } from '../scheduler/priority-queue.js';
+import { formatTranscript, type Granularity } from './formatters.js';
+import { streamEvents } from './sse.js';
+import { readTranscriptionForm } from './transcription-form.js';
+import { TranscriptionService } from './transcription.service.js';
+
+/** Aborts when the client goes away before its answer is written. */
+function abortOnDisconnect(reply: FastifyReply): AbortController {
+  const controller = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller;
+}
+
+@UseGuards(ApiKeyGuard)
+@Controller('v1/audio')
+export class TranscriptionController {
+  constructor(
+    private readonly transcription: TranscriptionService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post('transcriptions')
+  @HttpCode(200)
+  async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Headers('x-priority') priorityHeader?: string): Promise<void> {
+    const priority = (priorityHeader ?? 'normal').toLowerCase() as Priority;
+    if (!PRIORITIES.includes(priority) || priority === 'realtime') {
+      throw new ApiError(400, 'X-Priority must be high, normal or low.', 'invalid_priority', 'X-Priority');
+    }
+    const abort = abortOnDisconnect(reply);
+    let form;
+    try {
+      form = await readTranscriptionForm(request, Math.floor(this.config.maxUploadMb * 1024 * 1024));
+    } catch (e) {
+      // Refused before the body was read to its end: close the connection rather than leave unread
+      // bytes where the next keep-alive request would be parsed.
+      if (!request.raw.complete) reply.header('connection', 'close');
+      throw e;
+    }
+    const outcome = await this.transcription.transcribe(form.file, form.fields, priority, abort.signal);
+    const { transcript } = outcome;
+    reply.header('x-audio-duration', transcript.duration.toFixed(3));
+    reply.header('x-queue-wait-ms', outcome.queueWaitMs.toFixed(1));
+    reply.header('x-batch-size', String(outcome.batchSize));
+    if (form.fields.stream) {
+      await reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send(streamEvents(transcript));
+      return;
+    }
+    const granularities: Granularity[] = form.fields.timestamp_granularities ?? ['segment'];
+    const { contentType, body } = formatTranscript(transcript, form.fields.response_format ?? 'json', granularities);
+    await reply.header('content-type', contentType).send(typeof body === 'string' ? body : JSON.stringify(body));
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { AudioService, type DecodedAudio } from '../audio/audio.service.js';
+import { ApiError } from '../common/api-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { ModelService } from '../model/model.service.js';
+import { MicrobatchScheduler, type ScheduledResult } from '../scheduler/microbatch-scheduler.js';
+import type { Priority } from '../scheduler/priority-queue.js';
+import type { TranscriptionRequestDto } from './transcription-request.dto.js';
+
+const ENGLISH = new Set(['en', 'eng', 'english', 'en-us', 'en-gb']);
+
+export interface TranscriptionOutcome extends ScheduledResult {
+  audio: Pick<DecodedAudio, 'duration' | 'decoder' | 'decodeMs'>;
+}
+
+/** Upload → 16 kHz audio → the scheduler → a transcript, with the OpenAI request rules applied. */
+@Injectable()
+export class TranscriptionService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly audio: AudioService,
+    private readonly scheduler: MicrobatchScheduler,
+    private readonly model: ModelService,
+  ) {}
+
+  /** Ids the served model answers to: its own name and the configured PARAKEET_MODEL_ID. */
+  modelIds(): string[] {
+    return [...new Set([this.model.info?.modelName, this.config.modelId].filter((x): x is string => !!x))];
+  }
+
+  checkRequest(fields: TranscriptionRequestDto): void {
+    if (fields.language && !ENGLISH.has(fields.language.toLowerCase())) {
+      throw new ApiError(400, `Unsupported language "${fields.language.slice(0, 16)}": this model transcribes English only (use "en").`, 'unsupported_language', 'language');
+    }
+    if (this.config.strictModel && fields.model && !this.modelIds().includes(fields.model)) {
+      throw new ApiError(404, `The model \`${fields.model.slice(0, 64)}\` does not exist; this server serves ${this.modelIds().join(', ')}.`, 'model_not_found', 'model');
+    }
+  }
+
+  async transcribe(file: Uint8Array, fields: TranscriptionRequestDto, priority: Priority, signal: AbortSignal): Promise<TranscriptionOutcome> {
+    this.checkRequest(fields);
+    const decoded = await this.audio.decode(file, signal);
+    const result = await this.scheduler.submit(decoded.samples, { priority, signal });
+    return { ...result, audio: { duration: decoded.duration, decoder: decoded.decoder, decodeMs: decoded.decodeMs } };
+  }
+}

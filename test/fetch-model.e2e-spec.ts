@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeHub } from './helpers/fake-hub.js';
+import { removeTestModels, testModel } from './helpers/test-models.js';
+
+const REPO = 'istupakov/parakeet-tdt-0.6b-v2-onnx';
+
+function fetchModel(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'scripts', 'fetch-model.js'), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('npm run fetch-model', () => {
+  let model: string;
+  let hub: FakeHub;
+  let work: string;
+  beforeAll(async () => {
+    model = testModel({ shape: 'parakeet', seed: 2 });
+    hub = new FakeHub().addRepo(REPO, model);
+    await hub.start();
+    work = mkdtempSync(join(tmpdir(), 'parakeet-cli-'));
+  });
+  afterAll(async () => {
+    await hub.stop();
+    removeTestModels();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('downloads an alias into --out with progress (size, rate, ETA) on stderr and the directory on stdout', async () => {
+    const out = join(work, 'parakeet-fp32');
+    const { code, stdout, stderr } = await fetchModel(['--id', 'nemo-parakeet-tdt-0.6b-v2', '--out', out], { PARAKEET_HUB_URL: hub.url });
+    expect(stderr).toContain(`${REPO} (fp32) from ${hub.url}`);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(out);
+    expect(stderr).toMatch(/decoder_joint-model\.onnx {2}\[#{20}\] 100% 35\.\d MB \/ 35\.\d MB {2}[\d.]+ [KMG]?B\/s {2}ETA 00:00/);
+    expect(stderr).toContain('encoder-model.onnx.data: not in this repository (optional)');
+    expect(readFileSync(join(out, 'vocab.txt')).equals(readFileSync(join(model, 'vocab.txt')))).toBe(true);
+  });
+
+  it('exits 1 with the hub error for a missing repository, and 2 for bad usage', async () => {
+    const missing = await fetchModel(['--id', 'nobody/nothing', '--out', join(work, 'x')], { PARAKEET_HUB_URL: hub.url });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/fetch-model: nobody\/nothing\/.*: 404 Not Found \(no such repository\)/);
+    const usage = await fetchModel(['--quantization', 'fp4'], { PARAKEET_HUB_URL: hub.url });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('usage: npm run fetch-model');
+  });
+});

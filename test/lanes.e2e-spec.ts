@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import type { AppConfig } from '../src/config/app-config.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { HubClient } from '../src/model/hub-client.js';
+import { ModelDownloader } from '../src/model/model-downloader.js';
+import { ModelService } from '../src/model/model.service.js';
+import { mixedClips } from './helpers/audio.js';
+import { removeTestModels, testModel } from './helpers/test-models.js';
+
+/** A ModelService outside Nest, on a generated model; the hub is never contacted for a set directory. */
+function service(dir: string, lanes: number): ModelService {
+  const config = loadConfig({ PARAKEET_MODEL_DIR: dir, PARAKEET_LANES: String(lanes), PARAKEET_PROVIDER: 'cpu', PARAKEET_MICROBATCH_MAX_BATCH: '4' });
+  return new ModelService(config as AppConfig, new ModelDownloader(new HubClient('http://127.0.0.1:9')));
+}
+
+describe('runner lanes (PARAKEET_LANES)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = testModel({ shape: 'tiny', seed: 7 });
+    Logger.overrideLogger(['error']);
+  });
+  afterAll(() => {
+    Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']);
+    removeTestModels();
+  });
+
+  it('two lanes serve two batches at once and give the same text as one lane', async () => {
+    const batches = [mixedClips(4, 1), mixedClips(4, 2)];
+    const one = service(dir, 1);
+    const two = service(dir, 2);
+    try {
+      await Promise.all([one.load(), two.load()]);
+      expect(two.laneLoad).toEqual([0, 0]);
+      const inFlight = batches.map((b) => two.transcribeBatch(b.map((c) => c.slice())));
+      // Both batches are in different worker threads before either has finished.
+      expect(two.laneLoad).toEqual([1, 1]);
+      const parallel = await Promise.all(inFlight);
+      expect(parallel.map((r) => r.lane).sort()).toEqual([0, 1]);
+
+      const serial: Awaited<ReturnType<ModelService['transcribeBatch']>>[] = [];
+      for (const b of batches) serial.push(await one.transcribeBatch(b.map((c) => c.slice())));
+      expect(serial.map((r) => r.lane)).toEqual([0, 0]);
+      const texts = (rs: typeof serial) => rs.map((r) => r.transcripts.map((t) => t.text));
+      expect(texts(parallel)).toEqual(texts(serial));
+      expect(parallel.map((r) => r.transcripts.map((t) => t.tokens.map((k) => [k.id, k.start, k.end])))).toEqual(
+        serial.map((r) => r.transcripts.map((t) => t.tokens.map((k) => [k.id, k.start, k.end]))),
+      );
+      expect(texts(parallel).flat().filter((t) => t.length > 0).length).toBeGreaterThanOrEqual(4); // equality of empty texts proves little
+    } finally {
+      await Promise.all([one.onApplicationShutdown(), two.onApplicationShutdown()]);
+    }
+  });
+});
