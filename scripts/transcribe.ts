@@ -1,18 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readWav } from '../src/audio/wav-reader.js';
+import { Logger } from '@nestjs/common';
+import { AudioService } from '../src/audio/audio.service.js';
+import type { AppConfig } from '../src/config/app-config.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { inspectModelDirectory, modelFiles } from '../src/model/model-directory.js';
 import { chooseModel } from '../src/model/model-resolver.js';
 import { InferenceEngine } from '../src/model/runner/inference-engine.js';
 
-/** `npm run transcribe -- file.wav [more.wav] [--json] [--model DIR]`: the service's core, in-process. */
+/**
+ * `npm run transcribe -- FILE [FILE ...] [--json] [--model DIR]`: the service's audio ingest and inference
+ * core, in-process, on any container the service accepts.
+ */
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { json: { type: 'boolean', default: false }, model: { type: 'string' } },
 });
 if (positionals.length === 0) {
-  console.error('usage: npm run transcribe -- FILE.wav [FILE.wav ...] [--json] [--model DIR]');
+  console.error('usage: npm run transcribe -- FILE [FILE ...] [--json] [--model DIR]');
   process.exit(2);
 }
 
@@ -29,11 +34,14 @@ try {
     providers: ['cpu'],
     warmupBatchSizes: [],
   });
-  const audio = positionals.map((file) => {
-    const pcm = readWav(readFileSync(file));
-    if (pcm.sampleRate !== 16000) throw new Error(`${file}: ${pcm.sampleRate} Hz; this command reads 16 kHz WAV (convert with: ffmpeg -i IN -ar 16000 -ac 1 OUT.wav)`);
-    return pcm.samples;
-  });
+  Logger.overrideLogger(['error']);
+  const ingest = new AudioService(config as AppConfig);
+  const audio: Float32Array[] = [];
+  try {
+    for (const file of positionals) audio.push((await ingest.decode(new Uint8Array(readFileSync(file)))).samples);
+  } finally {
+    await ingest.onModuleDestroy();
+  }
   const { transcripts, timings } = await engine.transcribe(audio);
   if (values.json) {
     const out = transcripts.map((t, i) => ({ file: positionals[i], model: engine.info.modelName, ...t }));
