@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { wordErrors } from '../src/asr/word-error-rate.js';
+import { readWav } from '../src/audio/wav-reader.js';
+import { EMBEDDED_MODEL_DIR } from '../src/common/project-paths.js';
+import { modelFiles } from '../src/model/model-directory.js';
+import { ModelRunner } from '../src/model/runner/model-runner.js';
+import { startApp, transcribe, type RunningApp } from './helpers/app.js';
+
+const HELDOUT = join(process.cwd(), 'test', 'fixtures', 'heldout');
+const items = JSON.parse(readFileSync(join(HELDOUT, 'manifest.json'), 'utf8')) as { file: string; text: string; synth: string }[];
+
+/**
+ * The embedded model through the whole TypeScript core. The bound is a regression guard set just above
+ * what the shipped model measures (see models/parakeet-tiny-en/MODEL_CARD.md), so a featurizer or
+ * decoder bug that costs words fails CI.
+ */
+const MAX_HELDOUT_WER = 0.4;
+
+describe('embedded default model', () => {
+  let runner: ModelRunner;
+  beforeAll(async () => {
+    runner = new ModelRunner({ files: modelFiles(EMBEDDED_MODEL_DIR, 'none'), intraOpThreads: 1, providers: ['cpu'], warmupBatchSizes: [] });
+    await runner.start();
+  });
+  afterAll(() => runner.close());
+
+  it(`keeps held-out WER under ${MAX_HELDOUT_WER * 100}% and says nothing for non-speech`, async () => {
+    const speech = items.filter((i) => i.text.trim());
+    const silent = items.filter((i) => !i.text.trim());
+    expect(speech.length).toBeGreaterThanOrEqual(20);
+    expect(silent.length).toBeGreaterThanOrEqual(2);
+    const { transcripts } = await runner.run(items.map((i) => readWav(readFileSync(join(HELDOUT, i.file))).samples));
+    let errors = 0;
+    let words = 0;
+    items.forEach((item, k) => {
+      if (!item.text.trim()) {
+        expect(transcripts[k].text).toBe('');
+        return;
+      }
+      const e = wordErrors(item.text, transcripts[k].text);
+      errors += e.errors;
+      words += e.words;
+    });
+    expect(errors / words).toBeLessThanOrEqual(MAX_HELDOUT_WER);
+  });
+});
+
+describe('the service on its embedded model', () => {
+  let server: RunningApp;
+  beforeAll(async () => {
+    server = await startApp({});
+  });
+  afterAll(() => server.close());
+
+  it('transcribes the committed English sample from every container', async () => {
+    for (const file of ['speech.mp3', 'speech.wav', 'speech-48k-stereo.wav', 'speech.webm', 'speech-moov-at-end.m4a']) {
+      const res = await transcribe(server.url, new Uint8Array(readFileSync(join(process.cwd(), 'test', 'fixtures', 'audio', file))), { model: 'whisper-1' });
+      expect(res.status).toBe(200);
+      const { text } = (await res.json()) as { text: string };
+      expect(wordErrors('the quick brown fox jumps over the lazy dog while seven birds sing', text).errors).toBeLessThanOrEqual(2);
+    }
+  });
+});
