@@ -47,6 +47,55 @@ describe('embedded default model', () => {
   });
 });
 
+/** A 16 kHz PCM16 WAV of the given samples. */
+function wav(samples: Float32Array): Uint8Array {
+  const out = new Uint8Array(44 + samples.length * 2);
+  const v = new DataView(out.buffer);
+  out.set(new TextEncoder().encode('RIFF'), 0);
+  v.setUint32(4, 36 + samples.length * 2, true);
+  out.set(new TextEncoder().encode('WAVEfmt '), 8);
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true);
+  v.setUint16(22, 1, true);
+  v.setUint32(24, 16000, true);
+  v.setUint32(28, 32000, true);
+  v.setUint16(32, 2, true);
+  v.setUint16(34, 16, true);
+  out.set(new TextEncoder().encode('data'), 36);
+  v.setUint32(40, samples.length * 2, true);
+  samples.forEach((x, i) => v.setInt16(44 + i * 2, Math.max(-32768, Math.min(32767, Math.round(x * 32768))), true));
+  return out;
+}
+
+describe('chunked long audio on the embedded model', () => {
+  const SENTENCE = 'the quick brown fox jumps over the lazy dog while seven birds sing';
+  const speech = readWav(readFileSync(join(process.cwd(), 'test', 'fixtures', 'audio', 'speech.wav'))).samples;
+  // Four sentences with a second of silence between: about 23 s, short enough for one pass.
+  const long = new Float32Array(4 * (speech.length + 16000));
+  for (let k = 0; k < 4; k++) long.set(speech, k * (speech.length + 16000));
+  const reference = Array(4).fill(SENTENCE).join(' ');
+
+  it('gives the same words in overlapping chunks as in one pass, with nothing lost or repeated at the seams', async () => {
+    const texts: string[] = [];
+    for (const chunk of ['390', '7']) {
+      const server = await startApp({ PARAKEET_CHUNK_SECONDS: chunk, PARAKEET_CHUNK_OVERLAP_SECONDS: '2' });
+      try {
+        const res = await transcribe(server.url, wav(long), { response_format: 'verbose_json', 'timestamp_granularities[]': 'word' });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { text: string; duration: number; words: { start: number }[] };
+        expect(body.duration).toBeCloseTo(long.length / 16000, 2);
+        for (let i = 1; i < body.words.length; i++) expect(body.words[i].start).toBeGreaterThanOrEqual(body.words[i - 1].start);
+        texts.push(body.text);
+      } finally {
+        await server.close();
+      }
+    }
+    const [onePass, chunked] = texts;
+    expect(wordErrors(onePass, chunked).errors).toBeLessThanOrEqual(2);
+    expect(wordErrors(reference, chunked).errors).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('the service on its embedded model', () => {
   let server: RunningApp;
   beforeAll(async () => {

@@ -197,6 +197,24 @@ export class EnvironmentVariables {
   decodeTimeoutS!: number;
 
   @EnvVar({
+    name: 'PARAKEET_CHUNK_SECONDS',
+    kind: 'number',
+    default: '30',
+    description:
+      'Audio longer than this is split into overlapping chunks that ride the batches like other requests and are stitched by timestamps (the Parakeet ONNX export fails past about 400 s in one pass). Must stay below 400 for the real model.',
+  })
+  @IsNumber()
+  @Min(4)
+  @Max(390)
+  chunkSeconds!: number;
+
+  @EnvVar({ name: 'PARAKEET_CHUNK_OVERLAP_SECONDS', kind: 'number', default: '4', description: 'Overlap between neighbouring chunks; each seam is cut at a pause between words inside it.' })
+  @IsNumber()
+  @Min(0.5)
+  @Max(60)
+  chunkOverlapSeconds!: number;
+
+  @EnvVar({
     name: 'PARAKEET_API_KEYS',
     kind: 'optional-string',
     description: 'Comma-separated API keys; requests to /v1 must send one as `Authorization: Bearer KEY`. Unset: the API is open (a warning is logged when the server binds beyond loopback). /healthz and /readyz stay open.',

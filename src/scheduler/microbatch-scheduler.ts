@@ -12,12 +12,16 @@ export interface ScheduledResult {
   queueWaitMs: number;
   batchSize: number;
   lane: number;
+  /** Chunks the audio was split into (absent: one pass). */
+  chunks?: number;
 }
 
 export interface SubmitOptions {
   priority?: Priority;
   /** Aborted when the client goes away: a queued request is dropped before it costs inference. */
   signal?: AbortSignal;
+  /** The later chunks of a request already admitted: a chunked request counts once against admission. */
+  admitted?: boolean;
 }
 
 interface Job extends QueueItem {
@@ -66,10 +70,10 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
   }
 
   submit(audio: Float32Array, options: SubmitOptions = {}): Promise<ScheduledResult> {
-    const { priority = 'normal', signal } = options;
+    const { priority = 'normal', signal, admitted = false } = options;
     if (signal?.aborted) return Promise.reject(new RequestAbortedError('request aborted'));
     if (this.closed || !this.model.ready) return Promise.reject(new ModelNotReadyError(this.closed ? 'the server is shutting down' : `model is ${this.model.state}`));
-    if (priority !== 'realtime' && this.queue.size >= this.capacity) return Promise.reject(new QueueFullError(this.config.maxQueueWaitS));
+    if (priority !== 'realtime' && !admitted && this.queue.size >= this.capacity) return Promise.reject(new QueueFullError(this.config.maxQueueWaitS));
 
     return new Promise<ScheduledResult>((resolve, reject) => {
       const maxWaitMs = this.config.maxQueueWaitS * 1000;

@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import { planChunks } from '../scheduler/chunk-plan.js';
+import { assembleTranscript, stitchTranscripts } from './stitch-transcripts.js';
+import type { TimedToken } from './transcript.js';
+
+/** Words spoken at known times: one token per word, 0.4 s long, 0.2 s pauses. */
+const SPEECH = Array.from({ length: 40 }, (_, i) => ({ word: `w${i}`, start: i * 0.6, end: i * 0.6 + 0.4 }));
+
+/** What a chunk covering [from, to) would transcribe, on its own clock. */
+function chunkTranscript(from: number, to: number) {
+  const tokens: TimedToken[] = SPEECH.filter((w) => w.start >= from && w.end <= to).map((w, i) => ({
+    id: i,
+    text: ` ${w.word}`,
+    start: Math.round((w.start - from) * 1000) / 1000,
+    end: Math.round((w.end - from) * 1000) / 1000,
+    logprob: -0.1,
+  }));
+  return assembleTranscript(tokens, to - from);
+}
+
+describe('chunking', () => {
+  it('plans overlapping windows that cover the audio, the last one full size', () => {
+    expect(planChunks(100, 200, 20)).toEqual([{ start: 0, end: 100 }]);
+    const spans = planChunks(1000, 300, 50);
+    expect(spans[0]).toEqual({ start: 0, end: 300 });
+    expect(spans[spans.length - 1]).toEqual({ start: 700, end: 1000 });
+    for (let i = 1; i < spans.length; i++) expect(spans[i].start).toBeLessThan(spans[i - 1].end);
+    expect(spans.every((s) => s.end - s.start === 300)).toBe(true);
+  });
+
+  it.each([
+    [5, 1],
+    [6.3, 2],
+    [8, 3.1],
+  ])('stitches %s s chunks with %s s overlap without losing or repeating a word', (chunk, overlap) => {
+    const total = 24;
+    const spans = planChunks(total * 1000, chunk * 1000, overlap * 1000);
+    const parts = spans.map((s) => ({ transcript: chunkTranscript(s.start / 1000, s.end / 1000), offset: s.start / 1000 }));
+    const stitched = stitchTranscripts(parts, total);
+    expect(stitched.words.map((w) => w.word)).toEqual(SPEECH.filter((w) => w.end <= total).map((w) => w.word));
+    stitched.words.forEach((w, i) => expect(w.start).toBeCloseTo(SPEECH[i].start, 3));
+    expect(stitched.duration).toBe(total);
+  });
+
+  it('rebuilds words and sentence segments from tokens', () => {
+    const t = assembleTranscript(
+      [
+        { id: 1, text: ' hel', start: 0, end: 0.2, logprob: -0.1 },
+        { id: 2, text: 'lo', start: 0.2, end: 0.4, logprob: -0.3 },
+        { id: 3, text: '.', start: 0.4, end: 0.4, logprob: 0 },
+        { id: 4, text: ' yes', start: 1, end: 1.3, logprob: -0.2 },
+      ],
+      2,
+    );
+    expect(t.text).toBe('hello. yes');
+    expect(t.words.map((w) => w.word)).toEqual(['hello.', 'yes']);
+    expect(t.segments.map((s) => [s.text, s.start, s.end])).toEqual([
+      ['hello.', 0, 0.4],
+      ['yes', 1, 1.3],
+    ]);
+  });
+});
