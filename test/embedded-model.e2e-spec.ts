@@ -91,6 +91,19 @@ describe('chunked long audio on the embedded model', () => {
       }
     }
     const [onePass, chunked] = texts;
+    const server = await startApp({ PARAKEET_CHUNK_SECONDS: '7', PARAKEET_CHUNK_OVERLAP_SECONDS: '2' });
+    try {
+      const res = await transcribe(server.url, wav(long), { stream: 'true' });
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const events = (await res.text()).trim().split('\n\n').map((e) => JSON.parse(e.replace(/^data: /, '')) as { type: string; delta?: string; text?: string });
+      const deltas = events.filter((e) => e.type === 'transcript.text.delta');
+      // One delta per decoded chunk, not one at the end: long audio streams early.
+      expect(deltas.length).toBeGreaterThanOrEqual(3);
+      expect(events[events.length - 1]).toMatchObject({ type: 'transcript.text.done', text: chunked });
+      expect(deltas.map((d) => d.delta).join('')).toBe(chunked);
+    } finally {
+      await server.close();
+    }
     expect(wordErrors(onePass, chunked).errors).toBeLessThanOrEqual(2);
     expect(wordErrors(reference, chunked).errors).toBeLessThanOrEqual(4);
   });

@@ -61,26 +61,37 @@ export function assembleTranscript(tokens: TimedToken[], duration: number): Tran
 }
 
 /**
- * One transcript from the transcripts of overlapping chunks of the same audio: token times are moved to the
- * whole audio's clock and each seam is cut in a pause inside the overlap.
+ * Joins the transcripts of overlapping chunks of one audio, in order, as they arrive: token times move to the
+ * whole audio's clock and each seam is cut at a pause inside the overlap. The cut depends only on the earlier
+ * chunk, so each chunk's words can be released (streamed) as soon as that chunk is decoded.
  */
+export class TranscriptStitcher {
+  private readonly kept: TimedToken[] = [];
+  private from = 0;
+
+  /** Adds chunk k; `nextOffset` is where chunk k+1 starts (undefined for the last). Returns the tokens kept. */
+  add(part: TranscriptPart, nextOffset?: number): TimedToken[] {
+    const tokens = part.transcript.tokens.map((t) => ({ ...t, start: round3(t.start + part.offset), end: round3(t.end + part.offset) }));
+    let until = Infinity;
+    if (nextOffset !== undefined) {
+      const overlapEnd = part.offset + part.transcript.duration;
+      until = overlapEnd > nextOffset ? seam(tokens, nextOffset, overlapEnd) : nextOffset;
+    }
+    const added = tokens.filter((t) => t.start >= this.from && t.start < until);
+    this.kept.push(...added);
+    this.from = until;
+    return added;
+  }
+
+  finish(duration: number): Transcript {
+    return assembleTranscript(this.kept, duration);
+  }
+}
+
+/** All parts at once (see TranscriptStitcher). */
 export function stitchTranscripts(parts: TranscriptPart[], duration: number): Transcript {
   if (parts.length === 1 && parts[0].offset === 0) return parts[0].transcript;
-  const shifted = parts.map((p) =>
-    p.transcript.tokens.map((t) => ({ ...t, start: round3(t.start + p.offset), end: round3(t.end + p.offset) })),
-  );
-  const kept: TimedToken[] = [];
-  let from = 0;
-  for (let k = 0; k < parts.length; k++) {
-    const tokens = shifted[k];
-    let until = Infinity;
-    if (k + 1 < parts.length) {
-      const overlapStart = parts[k + 1].offset;
-      const overlapEnd = parts[k].offset + parts[k].transcript.duration;
-      until = overlapEnd > overlapStart ? seam(tokens, overlapStart, overlapEnd) : overlapStart;
-    }
-    for (const t of tokens) if (t.start >= from && t.start < until) kept.push(t);
-    from = until;
-  }
-  return assembleTranscript(kept, duration);
+  const stitcher = new TranscriptStitcher();
+  parts.forEach((p, k) => stitcher.add(p, parts[k + 1]?.offset));
+  return stitcher.finish(duration);
 }

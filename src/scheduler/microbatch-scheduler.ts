@@ -84,7 +84,8 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
           reject(error);
         }
       };
-      const timer = setTimeout(() => drop(new QueueTimeoutError(maxWaitMs / 1000, this.config.maxQueueWaitS)), maxWaitMs);
+      // A later chunk of an admitted request has already reached the model through its first chunk.
+      const timer = admitted ? undefined : setTimeout(() => drop(new QueueTimeoutError(maxWaitMs / 1000, this.config.maxQueueWaitS)), maxWaitMs);
       const onAbort = () => drop(new RequestAbortedError('request aborted'));
       signal?.addEventListener('abort', onAbort, { once: true });
       job.detach = () => {

@@ -1,13 +1,44 @@
-import type { Transcript } from '../asr/transcript.js';
+import type { FastifyReply } from 'fastify';
+import { ApiError, errorBody } from '../common/api-error.js';
 
 /**
- * Server-Sent Events for `stream=true`, as OpenAI sends them: `transcript.text.delta` events, then one
- * `transcript.text.done` with the full text. Deltas are the transcript's segments (sentences).
+ * Server-Sent Events for `stream=true`, as OpenAI sends them: `data:` lines of JSON with a `type`. The
+ * response starts with the first event, so errors before any text still get their proper HTTP status.
  */
-export function streamEvents(t: Transcript): string {
-  const events: object[] = [];
-  t.segments.forEach((s, i) => events.push({ type: 'transcript.text.delta', delta: i === 0 ? s.text : ` ${s.text}` }));
-  if (events.length === 0) events.push({ type: 'transcript.text.delta', delta: '' });
-  events.push({ type: 'transcript.text.done', text: t.text, usage: { type: 'duration', seconds: Math.ceil(t.duration) } });
-  return events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('');
+export class SseWriter {
+  private started = false;
+
+  constructor(private readonly reply: FastifyReply) {}
+
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  send(event: object): void {
+    if (!this.started) {
+      this.started = true;
+      this.reply.hijack();
+      this.reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+    }
+    if (!this.reply.raw.destroyed) this.reply.raw.write(`data: ${JSON.stringify(event)}\n\n`);
+  }
+
+  /** A failure after the 200: a data event carrying `error`, which the OpenAI SDK raises as APIError. */
+  fail(error: unknown): void {
+    const body =
+      error instanceof ApiError
+        ? errorBody(error.message, error.type, error.code, error.param)
+        : errorBody('Internal server error', 'server_error', 'internal_error');
+    this.send(body);
+    this.end();
+  }
+
+  end(): void {
+    if (!this.reply.raw.destroyed) this.reply.raw.end();
+  }
 }

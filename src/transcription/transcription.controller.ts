@@ -5,8 +5,8 @@ import { ApiKeyGuard } from './api-key.guard.js';
 import { AppConfig } from '../config/app-config.js';
 import { PRIORITIES, type Priority } from '../scheduler/priority-queue.js';
 import { formatTranscript, type Granularity } from './formatters.js';
-import { streamEvents } from './sse.js';
-import { readTranscriptionForm } from './transcription-form.js';
+import { SseWriter } from './sse.js';
+import { readTranscriptionForm, type TranscriptionForm } from './transcription-form.js';
 import { TranscriptionService } from './transcription.service.js';
 
 /** Aborts when the client goes away before its answer is written. */
@@ -43,17 +43,30 @@ export class TranscriptionController {
       if (!request.raw.complete) reply.header('connection', 'close');
       throw e;
     }
+    if (form.fields.stream) return this.stream(reply, form, priority, abort.signal);
     const outcome = await this.transcription.transcribe(form.file, form.fields, priority, abort.signal);
     const { transcript } = outcome;
     reply.header('x-audio-duration', transcript.duration.toFixed(3));
     reply.header('x-queue-wait-ms', outcome.queueWaitMs.toFixed(1));
     reply.header('x-batch-size', String(outcome.batchSize));
-    if (form.fields.stream) {
-      await reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send(streamEvents(transcript));
-      return;
-    }
     const granularities: Granularity[] = form.fields.timestamp_granularities ?? ['segment'];
     const { contentType, body } = formatTranscript(transcript, form.fields.response_format ?? 'json', granularities);
     await reply.header('content-type', contentType).send(typeof body === 'string' ? body : JSON.stringify(body));
+  }
+
+  /** Deltas as each chunk of the audio decodes, then `transcript.text.done`. */
+  private async stream(reply: FastifyReply, form: TranscriptionForm, priority: Priority, signal: AbortSignal): Promise<void> {
+    const sse = new SseWriter(reply);
+    try {
+      const { transcript } = await this.transcription.transcribe(form.file, form.fields, priority, signal, (delta) =>
+        sse.send({ type: 'transcript.text.delta', delta }),
+      );
+      if (!sse.hasStarted) sse.send({ type: 'transcript.text.delta', delta: '' });
+      sse.send({ type: 'transcript.text.done', text: transcript.text, usage: { type: 'duration', seconds: Math.ceil(transcript.duration) } });
+      sse.end();
+    } catch (e) {
+      if (!sse.hasStarted) throw e;
+      sse.fail(e);
+    }
   }
 }
