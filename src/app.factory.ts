@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
@@ -18,6 +19,13 @@ export async function createApp(config: EnvironmentVariables): Promise<NestFasti
   // The file limit truncates the stream at the limit; the form reader turns that into a 413 at once.
   await app.register(multipart, { limits: { fileSize: maxUpload, files: 2, fields: 64, fieldSize: 64 * 1024, parts: 100, headerPairs: 100 } });
   app.enableShutdownHooks();
+  // OpenAPI generated from the same DTOs and decorators that validate requests.
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('parakeet-nest').setDescription('OpenAI-compatible speech-to-text for Parakeet TDT models').setVersion('0.1.0').addBearerAuth().build(),
+  );
+  // The UI (/docs) needs @fastify/static, which Jest's module loader cannot import; the JSON is served alone.
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', swaggerUiEnabled: false, yamlDocumentUrl: 'openapi.yaml' });
   try {
     app.get(ModelService).resolve();
   } catch (e) {

@@ -148,6 +148,21 @@ describe('POST /v1/audio/transcriptions', () => {
     expect(models.data.map((m) => m.id)).toContain('parakeet-nest-test-tiny');
   });
 
+  it('publishes OpenAPI at /openapi.json, generated from the request DTO', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
+      components: { schemas: Record<string, { properties: Record<string, { format?: string; enum?: string[] }>; required?: string[] }> };
+    };
+    const body = doc.paths['/v1/audio/transcriptions'].post!.requestBody.content['multipart/form-data'];
+    const schema = doc.components.schemas[body.schema.$ref.split('/').pop()!];
+    expect(schema.properties.file.format).toBe('binary');
+    expect(schema.properties.response_format.enum).toEqual(['json', 'text', 'srt', 'verbose_json', 'vtt']);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/models', '/v1/models/{id}', '/healthz', '/readyz']));
+    const yaml = await fetch(`${server.url}/openapi.yaml`);
+    expect(yaml.status).toBe(200);
+    expect(await yaml.text()).toContain('/v1/audio/transcriptions');
+  });
+
   it('lists and retrieves the served model', async () => {
     const list = (await (await fetch(`${server.url}/v1/models`)).json()) as { object: string; data: { id: string; object: string; owned_by: string; created: number }[] };
     expect(list.object).toBe('list');

@@ -1,4 +1,5 @@
 import { UseGuards, Controller, Get, Param } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiError } from '../common/api-error.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { TranscriptionService } from './transcription.service.js';
@@ -6,6 +7,8 @@ import { TranscriptionService } from './transcription.service.js';
 const CREATED = Math.floor(Date.now() / 1000);
 
 /** GET /v1/models: the loaded model, as OpenAI lists models (clients fill model pickers from it). */
+@ApiTags('models')
+@ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
 @Controller('v1/models')
 export class ModelsController {

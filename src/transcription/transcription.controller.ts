@@ -1,4 +1,5 @@
 import { Controller, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import { ApiKeyGuard } from './api-key.guard.js';
@@ -7,6 +8,7 @@ import { PRIORITIES, type Priority } from '../scheduler/priority-queue.js';
 import { formatTranscript, type Granularity } from './formatters.js';
 import { SseWriter } from './sse.js';
 import { readTranscriptionForm, type TranscriptionForm } from './transcription-form.js';
+import { TranscriptionRequestDto } from './transcription-request.dto.js';
 import { TranscriptionService } from './transcription.service.js';
 
 /** Aborts when the client goes away before its answer is written. */
@@ -18,6 +20,8 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
   return controller;
 }
 
+@ApiTags('audio')
+@ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
 @Controller('v1/audio')
 export class TranscriptionController {
@@ -28,6 +32,14 @@ export class TranscriptionController {
 
   @Post('transcriptions')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Transcribe audio (OpenAI-compatible)' })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: TranscriptionRequestDto })
+  @ApiResponse({ status: 200, description: 'json {text, usage}; verbose_json; text, srt or vtt as text; or an event stream with stream=true' })
+  @ApiResponse({ status: 400, description: 'Invalid field or audio that cannot be decoded' })
+  @ApiResponse({ status: 413, description: 'Upload over PARAKEET_MAX_UPLOAD_MB' })
+  @ApiResponse({ status: 429, description: 'Queue full (Retry-After)' })
+  @ApiResponse({ status: 503, description: 'Queue wait exceeded or model not ready (Retry-After)' })
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Headers('x-priority') priorityHeader?: string): Promise<void> {
     const priority = (priorityHeader ?? 'normal').toLowerCase() as Priority;
     if (!PRIORITIES.includes(priority) || priority === 'realtime') {
