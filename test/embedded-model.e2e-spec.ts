@@ -7,6 +7,7 @@ import { EMBEDDED_MODEL_DIR } from '../src/common/project-paths.js';
 import { modelFiles } from '../src/model/model-directory.js';
 import { ModelRunner } from '../src/model/runner/model-runner.js';
 import { startApp, transcribe, type RunningApp } from './helpers/app.js';
+import { pcm16Wav } from './helpers/audio.js';
 
 const HELDOUT = join(process.cwd(), 'test', 'fixtures', 'heldout');
 const items = JSON.parse(readFileSync(join(HELDOUT, 'manifest.json'), 'utf8')) as { file: string; text: string; synth: string }[];
@@ -47,26 +48,6 @@ describe('embedded default model', () => {
   });
 });
 
-/** A 16 kHz PCM16 WAV of the given samples. */
-function wav(samples: Float32Array): Uint8Array {
-  const out = new Uint8Array(44 + samples.length * 2);
-  const v = new DataView(out.buffer);
-  out.set(new TextEncoder().encode('RIFF'), 0);
-  v.setUint32(4, 36 + samples.length * 2, true);
-  out.set(new TextEncoder().encode('WAVEfmt '), 8);
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, 16000, true);
-  v.setUint32(28, 32000, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  out.set(new TextEncoder().encode('data'), 36);
-  v.setUint32(40, samples.length * 2, true);
-  samples.forEach((x, i) => v.setInt16(44 + i * 2, Math.max(-32768, Math.min(32767, Math.round(x * 32768))), true));
-  return out;
-}
-
 describe('chunked long audio on the embedded model', () => {
   const SENTENCE = 'the quick brown fox jumps over the lazy dog while seven birds sing';
   const speech = readWav(readFileSync(join(process.cwd(), 'test', 'fixtures', 'audio', 'speech.wav'))).samples;
@@ -80,7 +61,7 @@ describe('chunked long audio on the embedded model', () => {
     for (const chunk of ['390', '7']) {
       const server = await startApp({ PARAKEET_CHUNK_SECONDS: chunk, PARAKEET_CHUNK_OVERLAP_SECONDS: '2' });
       try {
-        const res = await transcribe(server.url, wav(long), { response_format: 'verbose_json', 'timestamp_granularities[]': 'word' });
+        const res = await transcribe(server.url, pcm16Wav(long), { response_format: 'verbose_json', 'timestamp_granularities[]': 'word' });
         expect(res.status).toBe(200);
         const body = (await res.json()) as { text: string; duration: number; words: { start: number }[] };
         expect(body.duration).toBeCloseTo(long.length / 16000, 2);
@@ -93,7 +74,7 @@ describe('chunked long audio on the embedded model', () => {
     const [onePass, chunked] = texts;
     const server = await startApp({ PARAKEET_CHUNK_SECONDS: '7', PARAKEET_CHUNK_OVERLAP_SECONDS: '2' });
     try {
-      const res = await transcribe(server.url, wav(long), { stream: 'true' });
+      const res = await transcribe(server.url, pcm16Wav(long), { stream: 'true' });
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
       const events = (await res.text()).trim().split('\n\n').map((e) => JSON.parse(e.replace(/^data: /, '')) as { type: string; delta?: string; text?: string });
       const deltas = events.filter((e) => e.type === 'transcript.text.delta');

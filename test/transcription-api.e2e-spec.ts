@@ -5,36 +5,22 @@ import OpenAI from 'openai';
 import { FAIL_MARKER_FRAMES } from '../scripts/test-model/make-test-model.js';
 import { MicrobatchScheduler } from '../src/scheduler/microbatch-scheduler.js';
 import { startApp, transcribe, type RunningApp } from './helpers/app.js';
+import { pcm16Wav } from './helpers/audio.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
 
 const AUDIO = join(process.cwd(), 'test', 'fixtures', 'audio');
 const manifest = JSON.parse(readFileSync(join(AUDIO, 'manifest.json'), 'utf8')) as { clips: { file: string; duration_s: number }[] };
 const fixture = (file: string) => new Uint8Array(readFileSync(join(AUDIO, file)));
 
-/** A 16 kHz PCM16 WAV of `seconds` of a deterministic tone-and-noise signal. */
+/** `seconds` of a deterministic tone-and-noise signal as a 16 kHz PCM16 WAV. */
 function wavOf(seconds: number, seed = 1): Uint8Array {
-  const n = Math.round(seconds * 16000);
-  const out = new Uint8Array(44 + n * 2);
-  const v = new DataView(out.buffer);
-  out.set(new TextEncoder().encode('RIFF'), 0);
-  v.setUint32(4, 36 + n * 2, true);
-  out.set(new TextEncoder().encode('WAVEfmt '), 8);
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, 16000, true);
-  v.setUint32(28, 32000, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  out.set(new TextEncoder().encode('data'), 36);
-  v.setUint32(40, n * 2, true);
+  const samples = new Float32Array(Math.round(seconds * 16000));
   let s = seed;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < samples.length; i++) {
     s = (s * 1103515245 + 12345) >>> 0;
-    const x = 0.3 * Math.sin((2 * Math.PI * (200 + seed * 37) * i) / 16000) + 0.05 * (s / 4294967296 - 0.5);
-    v.setInt16(44 + i * 2, Math.round(x * 32767), true);
+    samples[i] = 0.3 * Math.sin((2 * Math.PI * (200 + seed * 37) * i) / 16000) + 0.05 * (s / 4294967296 - 0.5);
   }
-  return out;
+  return pcm16Wav(samples);
 }
 
 const nullableString = {
