@@ -24,7 +24,7 @@ export async function createApp(config: EnvironmentVariables): Promise<NestFasti
     app,
     new DocumentBuilder().setTitle('parakeet-nest').setDescription('OpenAI-compatible speech-to-text for Parakeet TDT models').setVersion('0.1.0').addBearerAuth().build(),
   );
-  // The UI (/docs) needs @fastify/static, which Jest's module loader cannot import; the JSON is served alone.
+  // The UI (/docs) is DocsModule's: Nest's own needs @fastify/static, which Jest's module loader cannot import.
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', swaggerUiEnabled: false, yamlDocumentUrl: 'openapi.yaml' });
   try {
     app.get(ModelService).resolve();

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { OpenAiExceptionFilter } from './common/openai-exception.filter.js';
 import { ConfigModule } from './config/config.module.js';
 import type { EnvironmentVariables } from './config/env.schema.js';
+import { DocsModule } from './docs/docs.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ModelModule } from './model/model.module.js';
 import { TranscriptionModule } from './transcription/transcription.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         ModelModule,
         HealthModule,
         TranscriptionModule,
+        DocsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],
     };

@@ -149,6 +149,24 @@ describe('POST /v1/audio/transcriptions', () => {
     expect(await yaml.text()).toContain('/v1/audio/transcriptions');
   });
 
+  it('serves interactive docs at /docs whose page loads the UI and points it at /openapi.json', async () => {
+    const page = await fetch(`${server.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    const scripts = [...html.matchAll(/(?:src|href)="(\/docs\/[^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual(expect.arrayContaining(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/initializer.js']));
+    for (const path of scripts) {
+      const asset = await fetch(`${server.url}${path}`);
+      expect([path, asset.status]).toEqual([path, 200]);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
+    expect(await (await fetch(`${server.url}/docs/initializer.js`)).text()).toContain("url: '/openapi.json'");
+    const traversal = await fetch(`${server.url}/docs/..%2Fpackage.json`);
+    expect(traversal.status).toBe(404);
+    expect(await traversal.json()).toEqual(errorBody(/No such documentation asset/));
+  });
+
   it('lists and retrieves the served model', async () => {
     const list = (await (await fetch(`${server.url}/v1/models`)).json()) as { object: string; data: { id: string; object: string; owned_by: string; created: number }[] };
     expect(list.object).toBe('list');
