@@ -214,10 +214,49 @@ export class EnvironmentVariables {
   @Max(60)
   chunkOverlapSeconds!: number;
 
+  @EnvVar({ name: 'PARAKEET_REALTIME_SAMPLE_RATE', kind: 'int', default: '16000', description: 'PCM16 sample rate of a `/v1/realtime` session opened without `intent` (the reference flow). `?intent=transcription` sessions start at OpenAI\'s 24000; a session update may set any rate from 8000 to 48000.' })
+  @IsInt()
+  @Min(8000)
+  @Max(48000)
+  realtimeSampleRate!: number;
+
+  @EnvVar({ name: 'PARAKEET_REALTIME_MAX_BUFFER_S', kind: 'number', default: '60', description: 'Most uncommitted audio a realtime session holds: a manual-commit buffer beyond it gets an error event (the append is dropped); a server-VAD turn that long is committed.' })
+  @IsNumber()
+  @Min(1)
+  @Max(390)
+  realtimeMaxBufferS!: number;
+
+  @EnvVar({ name: 'PARAKEET_REALTIME_PARTIAL_MS', kind: 'int', default: '500', description: 'While a server-VAD turn is open, re-transcribe it this often and send the new words as deltas (0: no partials, only the final transcript).' })
+  @IsInt()
+  @Min(0)
+  @Max(60000)
+  realtimePartialMs!: number;
+
+  @EnvVar({ name: 'PARAKEET_REALTIME_MAX_SESSIONS', kind: 'int', default: '64', description: 'Concurrent realtime sessions; one more gets an `error` event and close code 1013.' })
+  @IsInt()
+  @Min(1)
+  realtimeMaxSessions!: number;
+
+  @EnvVar({ name: 'PARAKEET_REALTIME_MAX_MESSAGE_MB', kind: 'number', default: '16', description: 'Largest WebSocket message accepted (OpenAI allows 15 MiB audio events); a larger one closes the socket with 1009.' })
+  @IsNumber()
+  @Min(0.01)
+  @Max(256)
+  realtimeMaxMessageMb!: number;
+
+  @EnvVar({ name: 'PARAKEET_REALTIME_IDLE_S', kind: 'number', default: '120', description: 'A realtime session that sends nothing for this long is closed (1000).' })
+  @IsNumber()
+  @Min(1)
+  realtimeIdleS!: number;
+
+  @EnvVar({ name: 'PARAKEET_REALTIME_SEND_BUFFER_MB', kind: 'number', default: '4', description: 'Events queued to a client that does not read its socket; beyond this the session is closed with 1008.' })
+  @IsNumber()
+  @Min(0.01)
+  realtimeSendBufferMb!: number;
+
   @EnvVar({
     name: 'PARAKEET_API_KEYS',
     kind: 'optional-string',
-    description: 'Comma-separated API keys; requests to /v1 must send one as `Authorization: Bearer KEY`. Unset: the API is open (a warning is logged when the server binds beyond loopback). /healthz and /readyz stay open.',
+    description: 'Comma-separated API keys; requests to /v1 must send one as `Authorization: Bearer KEY` (realtime sockets: that header, the subprotocol `openai-insecure-api-key.KEY` or `?api_key=KEY`). Unset: the API is open (a warning is logged when the server binds beyond loopback). /healthz and /readyz stay open.',
   })
   @IsOptional()
   @IsString()

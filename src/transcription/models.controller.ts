@@ -1,7 +1,7 @@
 import { UseGuards, Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiError } from '../common/api-error.js';
-import { ApiKeyGuard } from './api-key.guard.js';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { TranscriptionService } from './transcription.service.js';
 
 const CREATED = Math.floor(Date.now() / 1000);

@@ -2,7 +2,7 @@ import { Controller, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestj
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
-import { ApiKeyGuard } from './api-key.guard.js';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { AppConfig } from '../config/app-config.js';
 import { PRIORITIES, type Priority } from '../scheduler/priority-queue.js';
 import { formatTranscript, type Granularity } from './formatters.js';

@@ -2,15 +2,15 @@ import { Module } from '@nestjs/common';
 import { AudioModule } from '../audio/audio.module.js';
 import { ModelModule } from '../model/model.module.js';
 import { SchedulerModule } from '../scheduler/scheduler.module.js';
-import { ApiKeyGuard } from './api-key.guard.js';
+import { AuthModule } from '../auth/auth.module.js';
 import { ModelsController } from './models.controller.js';
 import { TranscriptionController } from './transcription.controller.js';
 import { TranscriptionService } from './transcription.service.js';
 
 @Module({
-  imports: [AudioModule, SchedulerModule, ModelModule],
+  imports: [AudioModule, SchedulerModule, ModelModule, AuthModule],
   controllers: [TranscriptionController, ModelsController],
-  providers: [TranscriptionService, ApiKeyGuard],
-  exports: [TranscriptionService, ApiKeyGuard],
+  providers: [TranscriptionService],
+  exports: [TranscriptionService],
 })
 export class TranscriptionModule {}

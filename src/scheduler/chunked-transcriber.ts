@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { TranscriptStitcher } from '../asr/stitch-transcripts.js';
+import { TARGET_RATE } from '../audio/resampler.js';
+import { AppConfig } from '../config/app-config.js';
+import { planChunks, type ChunkSpan } from './chunk-plan.js';
+import { MicrobatchScheduler, type ScheduledResult } from './microbatch-scheduler.js';
+import type { Priority } from './priority-queue.js';
+
+export interface ChunkedOptions {
+  priority: Priority;
+  signal?: AbortSignal;
+  /** Skips admission for every chunk (work that is bounded elsewhere, such as a realtime session's turns). */
+  admitted?: boolean;
+  /** Where to cut (samples at 16 kHz, in order, covering the audio); default: overlapping fixed-size chunks. */
+  spans?: ChunkSpan[];
+  /** Called with each piece of text as soon as the chunk holding it is decoded (streaming). */
+  onText?: (delta: string) => void;
+}
+
+/**
+ * 16 kHz audio of any length → one transcript. Audio that fits PARAKEET_CHUNK_SECONDS is one request; longer
+ * audio becomes chunks that ride the microbatches like any request and are stitched by timestamps.
+ */
+@Injectable()
+export class ChunkedTranscriber {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly scheduler: MicrobatchScheduler,
+  ) {}
+
+  async transcribe(samples: Float32Array, options: ChunkedOptions): Promise<ScheduledResult> {
+    const { priority, signal, onText, admitted = false } = options;
+    const rate = TARGET_RATE;
+    const spans = options.spans ?? planChunks(samples.length, Math.round(this.config.chunkSeconds * rate), Math.round(this.config.chunkOverlapSeconds * rate));
+    if (spans.length === 1 && spans[0].start === 0 && spans[0].end === samples.length) {
+      const one = await this.scheduler.submit(samples, { priority, signal, admitted });
+      onText?.(one.transcript.text);
+      return one;
+    }
+    const first = this.scheduler.submit(samples.subarray(spans[0].start, spans[0].end), { priority, signal, admitted });
+    // Admission is decided by the first chunk alone; the rest follow it into the queue.
+    first.catch(() => {});
+    const rest = spans.slice(1).map((span) => this.scheduler.submit(samples.subarray(span.start, span.end), { priority, signal, admitted: true }));
+    const pending = [first, ...rest];
+    pending.forEach((p) => p.catch(() => {}));
+    const stitcher = new TranscriptStitcher();
+    const results: ScheduledResult[] = [];
+    let emitted = false;
+    for (let k = 0; k < pending.length; k++) {
+      const result = await pending[k];
+      results.push(result);
+      const added = stitcher.add({ transcript: result.transcript, offset: spans[k].start / rate }, spans[k + 1] && spans[k + 1].start / rate);
+      const text = added.map((t) => t.text).join('').replace(/\s+/g, ' ');
+      const delta = emitted ? text : text.trimStart();
+      if (delta.trim()) {
+        onText?.(delta);
+        emitted = true;
+      }
+    }
+    const transcript = stitcher.finish(samples.length / rate);
+    const sum = (pick: (r: ScheduledResult) => number) => results.reduce((s, r) => s + pick(r), 0);
+    return {
+      transcript,
+      timings: {
+        featurizeMs: sum((r) => r.timings.featurizeMs),
+        encoderMs: sum((r) => r.timings.encoderMs),
+        decodeMs: sum((r) => r.timings.decodeMs),
+        totalMs: sum((r) => r.timings.totalMs),
+      },
+      queueWaitMs: Math.max(...results.map((r) => r.queueWaitMs)),
+      batchSize: Math.max(...results.map((r) => r.batchSize)),
+      lane: results[0].lane,
+      chunks: spans.length,
+    };
+  }
+}
