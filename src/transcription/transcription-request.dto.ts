@@ -49,7 +49,11 @@ export class TranscriptionRequestDto {
   stream?: boolean;
 
   /** 'auto' or {type: 'server_vad', …}; validated by the form reader. */
-  @ApiPropertyOptional({ description: '"auto" or {"type": "server_vad", …} (also flattened as chunking_strategy[type]=server_vad).', type: 'string' })
+  @ApiPropertyOptional({
+    description:
+      '"auto" (fixed overlapping windows) or {"type": "server_vad", "threshold"?: 0–1, "prefix_padding_ms"?: 0–10000, "silence_duration_ms"?: 0–10000} (also flattened as chunking_strategy[type]=server_vad): audio longer than PARAKEET_CHUNK_SECONDS is cut at pauses found by Silero VAD.',
+    type: 'string',
+  })
   @IsOptional()
   chunking_strategy?: 'auto' | { type: 'server_vad'; [key: string]: unknown };
 }

@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { AudioService, type DecodedAudio } from '../audio/audio.service.js';
+import { TARGET_RATE } from '../audio/resampler.js';
 import { ApiError } from '../common/api-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelService } from '../model/model.service.js';
+import type { ChunkSpan } from '../scheduler/chunk-plan.js';
 import { ChunkedTranscriber } from '../scheduler/chunked-transcriber.js';
 import type { ScheduledResult } from '../scheduler/microbatch-scheduler.js';
 import type { Priority } from '../scheduler/priority-queue.js';
+import { planSpeechChunks } from '../vad/speech-chunk-plan.js';
+import type { SpeechDetectorSettings } from '../vad/speech-detector.js';
+import { VadService } from '../vad/vad.service.js';
+import { serverVadSettings } from './chunking-strategy.js';
 import type { TranscriptionRequestDto } from './transcription-request.dto.js';
 
 const ENGLISH = new Set(['en', 'eng', 'english', 'en-us', 'en-gb']);
@@ -22,6 +28,7 @@ export class TranscriptionService {
     private readonly audio: AudioService,
     private readonly chunked: ChunkedTranscriber,
     private readonly model: ModelService,
+    private readonly vad: VadService,
   ) {}
 
   /** Ids the served model answers to: its own name and the configured PARAKEET_MODEL_ID. */
@@ -36,6 +43,7 @@ export class TranscriptionService {
     if (this.config.strictModel && fields.model && !this.modelIds().includes(fields.model)) {
       throw new ApiError(404, `The model \`${fields.model.slice(0, 64)}\` does not exist; this server serves ${this.modelIds().join(', ')}.`, 'model_not_found', 'model');
     }
+    serverVadSettings(fields.chunking_strategy);
   }
 
   /**
@@ -43,8 +51,21 @@ export class TranscriptionService {
    */
   async transcribe(file: Uint8Array, fields: TranscriptionRequestDto, priority: Priority, signal: AbortSignal, onText?: (delta: string) => void): Promise<TranscriptionOutcome> {
     this.checkRequest(fields);
+    const vad = serverVadSettings(fields.chunking_strategy);
     const decoded = await this.audio.decode(file, signal);
-    const result = await this.chunked.transcribe(decoded.samples, { priority, signal, onText });
+    const spans = vad && (await this.speechSpans(decoded.samples, vad, signal));
+    const result = await this.chunked.transcribe(decoded.samples, { priority, signal, onText, spans });
     return { ...result, audio: { duration: decoded.duration, decoder: decoded.decoder, decodeMs: decoded.decodeMs } };
+  }
+
+  /**
+   * server_vad on audio that needs chunks: cuts in the middle of pauses (planSpeechChunks) instead of fixed
+   * overlapping windows. Undefined (one pass) when the audio fits one chunk, so short audio costs no VAD.
+   */
+  private async speechSpans(samples: Float32Array, vad: SpeechDetectorSettings, signal: AbortSignal): Promise<ChunkSpan[] | undefined> {
+    const maxChunk = Math.round(this.config.chunkSeconds * TARGET_RATE);
+    if (samples.length <= maxChunk) return undefined;
+    const probabilities = await this.vad.speechProbabilities(samples, signal);
+    return planSpeechChunks(probabilities, samples.length, { ...vad, maxChunk, overlap: Math.round(this.config.chunkOverlapSeconds * TARGET_RATE) });
   }
 }
