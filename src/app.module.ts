@@ -6,7 +6,9 @@ import { ConfigModule } from './config/config.module.js';
 import type { EnvironmentVariables } from './config/env.schema.js';
 import { DocsModule } from './docs/docs.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelModule } from './model/model.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 import { TranscriptionModule } from './transcription/transcription.module.js';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz']);
@@ -26,9 +28,11 @@ export class AppModule {
           },
           forRoutes: [{ path: '/{*splat}', method: RequestMethod.ALL }],
         }),
+        MetricsModule,
         ModelModule,
         HealthModule,
         TranscriptionModule,
+        RealtimeModule,
         DocsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { installGracefulShutdown } from './health/graceful-shutdown.js';
 import { ModelService } from './model/model.service.js';
 
 async function bootstrap(): Promise<void> {
@@ -25,6 +26,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port, config.host);
   const logger = new Logger('Bootstrap');
   logger.log(`listening on ${await app.getUrl()}`);
+  installGracefulShutdown(app, config, logger);
   app
     .get(ModelService)
     .load()

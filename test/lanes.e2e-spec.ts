@@ -5,13 +5,15 @@ import { loadConfig } from '../src/config/load-config.js';
 import { HubClient } from '../src/model/hub-client.js';
 import { ModelDownloader } from '../src/model/model-downloader.js';
 import { ModelService } from '../src/model/model.service.js';
+import { MetricsService } from '../src/metrics/metrics.service.js';
+import { TEST_METRICS_DIR } from './helpers/app.js';
 import { mixedClips } from './helpers/audio.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
 
 /** A ModelService outside Nest, on a generated model; the hub is never contacted for a set directory. */
 function service(dir: string, lanes: number): ModelService {
-  const config = loadConfig({ PARAKEET_MODEL_DIR: dir, PARAKEET_LANES: String(lanes), PARAKEET_PROVIDER: 'cpu', PARAKEET_MICROBATCH_MAX_BATCH: '4' });
-  return new ModelService(config as AppConfig, new ModelDownloader(new HubClient('http://127.0.0.1:9')));
+  const config = loadConfig({ PARAKEET_MODEL_DIR: dir, PARAKEET_LANES: String(lanes), PARAKEET_PROVIDER: 'cpu', PARAKEET_MICROBATCH_MAX_BATCH: '4', PARAKEET_METRICS_DIR: TEST_METRICS_DIR });
+  return new ModelService(config as AppConfig, new ModelDownloader(new HubClient('http://127.0.0.1:9')), new MetricsService(config as AppConfig));
 }
 
 describe('runner lanes (PARAKEET_LANES)', () => {

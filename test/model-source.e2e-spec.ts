@@ -54,7 +54,9 @@ describe('model source at start-up', () => {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const during = await fetch(`${url}/readyz`);
       expect(during.status).toBe(503);
-      expect(((await during.json()) as { details: { model: unknown } }).details.model).toMatchObject({ status: 'down', state: 'downloading', source: 'hub' });
+      const body = (await during.json()) as { ready: boolean; details: { model: unknown } };
+      expect(body.ready).toBe(false);
+      expect(body.details.model).toMatchObject({ status: 'down', state: 'downloading', source: 'hub' });
       gate.release();
       const model = await readyDetails(url);
       expect(model).toMatchObject({ state: 'ready', source: 'hub', repository: V2, dir: join(cache, 'istupakov--parakeet-tdt-0.6b-v2-onnx'), provider: 'cpu' });

@@ -33,14 +33,16 @@ describe('start-up', () => {
       const url = await server.url;
       const live = await fetch(`${url}/healthz`);
       expect(live.status).toBe(200);
-      expect(await live.json()).toMatchObject({ status: 'ok' });
+      expect(await live.json()).toMatchObject({ ready: true, status: 'ok', info: { event_loop: { status: 'up' } } });
       const ready = await waitForReady(url);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({
+        ready: true,
         status: 'ok',
         details: {
           model: { status: 'up', state: 'ready', source: 'PARAKEET_MODEL_DIR', name: 'parakeet-nest-test-tiny', provider: 'cpu' },
           ffmpeg: { status: 'up', source: 'PATH' },
+          scheduler: { status: 'up', draining: false, queue_depth: 0, lanes: 1 },
         },
       });
       const missing = await fetch(`${url}/v1/nothing-here`);

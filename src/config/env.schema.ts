@@ -253,6 +253,36 @@ export class EnvironmentVariables {
   @Min(0.01)
   realtimeSendBufferMb!: number;
 
+  @EnvVar({ name: 'PARAKEET_METRICS_DIR', kind: 'string', default: 'logs/metrics', description: 'Directory of the JSONL metrics file (`metrics.log`, rotated daily at UTC midnight to `metrics.log.YYYY-MM-DD`); relative paths are taken from the project root. An unwritable directory drops lines (counted in /metrics), never requests.' })
+  @IsString()
+  @MinLength(1)
+  metricsDir!: string;
+
+  @EnvVar({ name: 'PARAKEET_METRICS_RETENTION_DAYS', kind: 'int', default: '7', description: 'Rotated metrics files kept.' })
+  @IsInt()
+  @Min(1)
+  metricsRetentionDays!: number;
+
+  @EnvVar({ name: 'PARAKEET_METRICS_TOKEN', kind: 'optional-string', description: 'When set, GET /metrics requires `Authorization: Bearer TOKEN`.' })
+  @IsOptional()
+  @IsString()
+  metricsToken?: string;
+
+  @EnvVar({ name: 'PARAKEET_HEALTH_MAX_LAG_MS', kind: 'int', default: '1000', description: '/healthz fails when the event loop lags more than this (p99 over the last 10 s).' })
+  @IsInt()
+  @Min(10)
+  healthMaxLagMs!: number;
+
+  @EnvVar({ name: 'PARAKEET_DRAIN_DELAY_S', kind: 'number', default: '5', description: 'After SIGTERM/SIGINT, /readyz answers 503 at once but new requests are still served this long, so load balancers stop sending before the server refuses.' })
+  @IsNumber()
+  @Min(0)
+  drainDelayS!: number;
+
+  @EnvVar({ name: 'PARAKEET_SHUTDOWN_TIMEOUT_S', kind: 'number', default: '35', description: 'After the drain delay, queued and in-flight work (and committed realtime turns) may finish for this long before the process exits; keep it above PARAKEET_MAX_QUEUE_WAIT_S.' })
+  @IsNumber()
+  @Min(0)
+  shutdownTimeoutS!: number;
+
   @EnvVar({
     name: 'PARAKEET_API_KEYS',
     kind: 'optional-string',

@@ -1,8 +1,12 @@
 import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { AudioService } from '../audio/audio.service.js';
+import { AppConfig } from '../config/app-config.js';
 import { ModelService } from '../model/model.service.js';
+import { MicrobatchScheduler } from '../scheduler/microbatch-scheduler.js';
+import { DrainState } from './drain-state.js';
+import { EventLoopLag } from './event-loop-lag.js';
 
 /**
  * Kubernetes probes. Liveness never depends on the model (a slow load must not restart the pod);
@@ -15,27 +19,50 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly model: ModelService,
     private readonly audio: AudioService,
+    private readonly scheduler: MicrobatchScheduler,
+    private readonly drain: DrainState,
+    private readonly lag: EventLoopLag,
+    private readonly config: AppConfig,
   ) {}
 
+  /** Liveness: the process and its event loop answer in time. Never the model (a long load is not a hang). */
   @Get('healthz')
-  @HealthCheck()
-  liveness() {
-    return this.health.check([() => this.indicators.check('process').up({ uptime_s: Math.round(process.uptime()) })]);
+  @HttpCode(200)
+  liveness(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.probe(reply, [
+      () => {
+        const lag = this.indicators.check('event_loop');
+        const details = { p99_lag_ms: Math.round(this.lag.p99Ms), max_lag_ms: this.config.healthMaxLagMs, uptime_s: Math.round(process.uptime()) };
+        return this.lag.p99Ms <= this.config.healthMaxLagMs ? lag.up(details) : lag.down(details);
+      },
+    ]);
   }
 
+  /** Readiness: model loaded and warm on every lane, scheduler running, not draining. */
   @Get('readyz')
   @HttpCode(200)
-  async readiness(@Res({ passthrough: true }) reply: FastifyReply) {
+  readiness(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.probe(reply, [() => this.modelIndicator(), () => this.ffmpegIndicator(), () => this.schedulerIndicator()]);
+  }
+
+  /** Terminus's body (status/info/error/details) plus the reference's top-level `ready`. */
+  private async probe(reply: FastifyReply, checks: Parameters<HealthCheckService['check']>[0]) {
     try {
-      return await this.health.check([() => this.modelIndicator(), () => this.ffmpegIndicator()]);
+      return { ready: true, ...(await this.health.check(checks)) };
     } catch (e) {
       // Keep Terminus's own body for probes and dashboards rather than the API error shape.
       if (e instanceof ServiceUnavailableException) {
         reply.status(503);
-        return e.getResponse();
+        return { ready: false, ...(e.getResponse() as object) };
       }
       throw e;
     }
+  }
+
+  private schedulerIndicator() {
+    const indicator = this.indicators.check('scheduler');
+    const details = { draining: this.drain.draining, queue_depth: this.scheduler.queued, busy_lanes: this.scheduler.inFlightBatches, lanes: this.config.runnerLanes };
+    return this.drain.draining ? indicator.down(details) : indicator.up(details);
   }
 
   private ffmpegIndicator() {

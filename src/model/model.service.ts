@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { inspectModelDirectory, modelFiles, type InspectedModel } from './model-directory.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelDownloader } from './model-downloader.js';
 import { chooseModel, hubCacheDir, type ModelSource } from './model-resolver.js';
 import { ServiceDownloadLog } from './service-download-log.js';
@@ -56,6 +57,7 @@ export class ModelService implements OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly downloader: ModelDownloader,
+    private readonly metrics: MetricsService,
   ) {}
 
   resolve(): ResolvedModel {
@@ -74,7 +76,13 @@ export class ModelService implements OnApplicationShutdown {
   }
 
   load(): Promise<EngineInfo> {
-    this.loading ??= this.fetchAndStart();
+    if (!this.loading) {
+      const started = performance.now();
+      this.loading = this.fetchAndStart();
+      this.loading
+        .then((info) => this.metrics.modelLoaded({ seconds: (performance.now() - started) / 1000, name: info.modelName, provider: info.provider, lanes: this.lanes.length }))
+        .catch(() => {});
+    }
     return this.loading;
   }
 

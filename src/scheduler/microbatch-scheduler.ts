@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Transcript } from '../asr/transcript.js';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelNotReadyError, ModelService } from '../model/model.service.js';
 import type { StageTimings } from '../model/runner/runner-protocol.js';
 import { PriorityQueue, type Priority, type QueueItem } from './priority-queue.js';
@@ -54,7 +55,11 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly model: ModelService,
-  ) {}
+    private readonly metrics: MetricsService,
+  ) {
+    metrics.live.queueDepth = () => this.queue.size;
+    metrics.live.busyLanes = () => this.busy;
+  }
 
   /** Most requests allowed to wait (realtime work is exempt). */
   get capacity(): number {
@@ -131,6 +136,8 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     this.model
       .transcribeBatch(batch.map((j) => j.audio))
       .then((result) => {
+        this.metrics.observeBatch(batch.length, result.timings.totalMs);
+        for (const job of batch) this.metrics.observeQueueWait(now - job.enqueuedAt);
         batch.forEach((job, i) =>
           job.resolve({ transcript: result.transcripts[i], timings: result.timings, queueWaitMs: now - job.enqueuedAt, batchSize: batch.length, lane: result.lane }),
         );

@@ -9,7 +9,8 @@ import { formatTranscript, type Granularity } from './formatters.js';
 import { SseWriter } from './sse.js';
 import { readTranscriptionForm, type TranscriptionForm } from './transcription-form.js';
 import { TranscriptionRequestDto } from './transcription-request.dto.js';
-import { TranscriptionService } from './transcription.service.js';
+import { TranscriptionService, type TranscriptionOutcome } from './transcription.service.js';
+import type { RequestOutcome } from '../metrics/metric-line.js';
 
 /** Aborts when the client goes away before its answer is written. */
 function abortOnDisconnect(reply: FastifyReply): AbortController {
@@ -18,6 +19,18 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
     if (!reply.raw.writableFinished) controller.abort();
   });
   return controller;
+}
+
+/** The numbers of a finished transcription that its metric line carries. */
+function outcomeOf(o: TranscriptionOutcome): RequestOutcome {
+  return {
+    audioSeconds: o.audio.duration,
+    preprocessMs: o.audio.decodeMs + o.timings.featurizeMs,
+    inferenceMs: o.timings.encoderMs + o.timings.decodeMs,
+    queueWaitMs: o.queueWaitMs,
+    batchSize: o.batchSize,
+    lane: o.lane,
+  };
 }
 
 @ApiTags('audio')
@@ -55,8 +68,9 @@ export class TranscriptionController {
       if (!request.raw.complete) reply.header('connection', 'close');
       throw e;
     }
-    if (form.fields.stream) return this.stream(reply, form, priority, abort.signal);
+    if (form.fields.stream) return this.stream(request, reply, form, priority, abort.signal);
     const outcome = await this.transcription.transcribe(form.file, form.fields, priority, abort.signal);
+    request.outcome = outcomeOf(outcome);
     const { transcript } = outcome;
     reply.header('x-audio-duration', transcript.duration.toFixed(3));
     reply.header('x-queue-wait-ms', outcome.queueWaitMs.toFixed(1));
@@ -67,17 +81,18 @@ export class TranscriptionController {
   }
 
   /** Deltas as each chunk of the audio decodes, then `transcript.text.done`. */
-  private async stream(reply: FastifyReply, form: TranscriptionForm, priority: Priority, signal: AbortSignal): Promise<void> {
+  private async stream(request: FastifyRequest, reply: FastifyReply, form: TranscriptionForm, priority: Priority, signal: AbortSignal): Promise<void> {
     const sse = new SseWriter(reply);
     try {
-      const { transcript } = await this.transcription.transcribe(form.file, form.fields, priority, signal, (delta) =>
-        sse.send({ type: 'transcript.text.delta', delta }),
-      );
+      const outcome = await this.transcription.transcribe(form.file, form.fields, priority, signal, (delta) => sse.send({ type: 'transcript.text.delta', delta }));
+      request.outcome = outcomeOf(outcome);
+      const { transcript } = outcome;
       if (!sse.hasStarted) sse.send({ type: 'transcript.text.delta', delta: '' });
       sse.send({ type: 'transcript.text.done', text: transcript.text, usage: { type: 'duration', seconds: Math.ceil(transcript.duration) } });
       sse.end();
     } catch (e) {
       if (!sse.hasStarted) throw e;
+      request.outcome = { lateErrorCode: e instanceof ApiError ? e.status : 500 };
       sse.fail(e);
     }
   }

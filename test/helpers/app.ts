@@ -1,7 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { ModelService } from '../../src/model/model.service.js';
+
+/** Tests write their metric lines here, not into the repository's logs/. */
+export const TEST_METRICS_DIR = join(tmpdir(), `parakeet-test-metrics-${process.pid}`);
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -11,7 +16,7 @@ export interface RunningApp {
 
 /** The real application in this process, on a free loopback port, with the model loaded and warm. */
 export async function startApp(env: Record<string, string>): Promise<RunningApp> {
-  const config = loadConfig({ PARAKEET_HOST: '127.0.0.1', PARAKEET_PORT: '0', PARAKEET_LOG_LEVEL: 'warn', PARAKEET_USE_TENSORRT: '0', ...env });
+  const config = loadConfig({ PARAKEET_HOST: '127.0.0.1', PARAKEET_PORT: '0', PARAKEET_LOG_LEVEL: 'warn', PARAKEET_USE_TENSORRT: '0', PARAKEET_METRICS_DIR: TEST_METRICS_DIR, ...env });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   await app.get(ModelService).load();

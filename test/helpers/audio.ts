@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { locateFfmpeg } from '../../src/audio/ffmpeg-binary.js';
 import { readWav } from '../../src/audio/wav-reader.js';
 
 export const FIXTURES = join(process.cwd(), 'test', 'fixtures');
@@ -41,5 +43,25 @@ export function pcm16Wav(samples: Float32Array): Uint8Array {
   ascii(36, 'data');
   v.setUint32(40, samples.length * 2, true);
   samples.forEach((x, i) => v.setInt16(44 + i * 2, Math.max(-32768, Math.min(32767, Math.round(x * 32768))), true));
+  return out;
+}
+
+/** Any fixture decoded by real ffmpeg to mono float samples at `rate`. */
+export function decodeFixture(name: string, rate = 16000): Float32Array {
+  const pcm = execFileSync(locateFfmpeg(undefined).path, ['-v', 'error', '-i', join(FIXTURES, name), '-ac', '1', '-ar', String(rate), '-f', 's16le', 'pipe:1'], { maxBuffer: 256 * 1024 * 1024 });
+  const out = new Float32Array(pcm.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = pcm.readInt16LE(2 * i) / 32768;
+  return out;
+}
+
+/** Pieces of audio joined with `gapS` seconds of silence between and around them. */
+export function withSilences(pieces: Float32Array[], gapS: number, rate = 16000): Float32Array {
+  const gap = Math.round(gapS * rate);
+  const out = new Float32Array(pieces.reduce((n, p) => n + p.length + gap, gap));
+  let at = gap;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length + gap;
+  }
   return out;
 }
