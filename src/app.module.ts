@@ -23,6 +23,8 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
+            // Credentials never reach the logs.
+            redact: { paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', 'req.headers.cookie', 'req.query.api_key'], censor: '[redacted]' },
             // Probes hit every few seconds; logging them buries the requests that matter.
             autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
           },

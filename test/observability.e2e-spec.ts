@@ -136,6 +136,30 @@ describe('JSONL metrics, /metrics and request ids', () => {
   });
 });
 
+describe('logs', () => {
+  it('tag every line of a request with its X-Request-Id, redact credentials, and hold transcripts only with PARAKEET_LOG_TRANSCRIPTS=1', async () => {
+    const model = testModel({ shape: 'tiny', seed: 5 });
+    for (const [logTranscripts, id] of [['0', 'log-req-1'], ['1', 'log-req-2']] as const) {
+      const proc = startServer({ PARAKEET_MODEL_DIR: model, PARAKEET_API_KEYS: 'sekrit-key-123', PARAKEET_LOG_TRANSCRIPTS: logTranscripts });
+      const url = await proc.url;
+      await waitForReady(url);
+      const ok = await transcribe(url, speech(), {}, { headers: { Authorization: 'Bearer sekrit-key-123', 'X-Request-Id': id } });
+      expect(ok.status).toBe(200);
+      const { text } = (await ok.json()) as { text: string };
+      await proc.stop();
+      const lines = (await proc.exit).stdout.split('\n').filter((l) => l.includes(id));
+      // The access line ("request completed") at least, tagged with the id; with transcripts on, that line too.
+      expect(lines.length).toBeGreaterThanOrEqual(logTranscripts === '1' ? 2 : 1);
+      expect(lines.some((l) => (JSON.parse(l) as { req?: { id?: string } }).req?.id === id)).toBe(true);
+      const all = (await proc.exit).stdout;
+      expect(all).not.toContain('sekrit-key-123');
+      const logged = lines.filter((l) => l.includes('"transcript"'));
+      if (logTranscripts === '1') expect(logged.map((l) => (JSON.parse(l) as { transcript: string }).transcript)).toEqual([text]);
+      else expect(logged).toEqual([]);
+    }
+  });
+});
+
 describe('metrics file', () => {
   it('rotates at UTC midnight and keeps PARAKEET_METRICS_RETENTION_DAYS files (fake clock)', async () => {
     const dir = join(root, 'rotation');

@@ -268,6 +268,10 @@ export class EnvironmentVariables {
   @IsString()
   metricsToken?: string;
 
+  @EnvVar({ name: 'PARAKEET_LOG_TRANSCRIPTS', kind: 'bool', default: '0', description: 'Log each transcript (REST request or realtime turn) with its request id at info level. Off: logs never hold audio or transcripts.' })
+  @IsIn([true, false])
+  logTranscripts!: boolean;
+
   @EnvVar({ name: 'PARAKEET_HEALTH_MAX_LAG_MS', kind: 'int', default: '1000', description: '/healthz fails when the event loop lags more than this (p99 over the last 10 s).' })
   @IsInt()
   @Min(10)

@@ -70,11 +70,17 @@ export class MetricsService implements OnApplicationShutdown {
     this.prometheus.queueWait.observe(ms / 1000);
   }
 
+  /** Logs a transcript only when PARAKEET_LOG_TRANSCRIPTS=1 (transcripts are user data). */
+  logTranscript(requestId: string, endpoint: string, text: string): void {
+    if (this.config.logTranscripts) this.logger.log({ request_id: requestId, endpoint, transcript: text }, 'transcript');
+  }
+
   /** A realtime turn finished (code 200) or failed. */
-  recordTurn(fields: { code: number; requestId: string; totalMs: number; outcome: RequestOutcome }): void {
+  recordTurn(fields: { code: number; requestId: string; totalMs: number; outcome: RequestOutcome; transcript?: string }): void {
+    if (fields.transcript !== undefined) this.logTranscript(fields.requestId, 'realtime', fields.transcript);
     this.prometheus.turns.inc({ status: fields.code < 400 ? 'ok' : 'error' });
     if (fields.code < 400 && fields.outcome.audioSeconds) this.prometheus.audioSeconds.inc({ endpoint: 'realtime' }, fields.outcome.audioSeconds);
-    this.writeLine({ ...fields, endpoint: 'realtime' });
+    this.writeLine({ code: fields.code, requestId: fields.requestId, totalMs: fields.totalMs, outcome: fields.outcome, endpoint: 'realtime' });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -32,7 +32,7 @@ export interface RealtimeDeps {
   openVad(): VadStream;
   modelAllowed(id: string): boolean;
   /** One finished turn for the metrics (code 200, or the failure's status). */
-  recordTurn(fields: { code: number; requestId: string; totalMs: number; outcome: RequestOutcome }): void;
+  recordTurn(fields: { code: number; requestId: string; totalMs: number; outcome: RequestOutcome; transcript?: string }): void;
 }
 
 export interface EventSink {
@@ -209,6 +209,7 @@ export class RealtimeSession {
           code: 200,
           requestId: itemId,
           totalMs: performance.now() - started,
+          transcript: result.transcript.text,
           outcome: { audioSeconds, preprocessMs: timings.featurizeMs, inferenceMs: timings.encoderMs + timings.decodeMs, queueWaitMs: result.queueWaitMs, batchSize: result.batchSize, lane: result.lane },
         });
       },

@@ -11,6 +11,7 @@ import { readTranscriptionForm, type TranscriptionForm } from './transcription-f
 import { TranscriptionRequestDto } from './transcription-request.dto.js';
 import { TranscriptionService, type TranscriptionOutcome } from './transcription.service.js';
 import type { RequestOutcome } from '../metrics/metric-line.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /** Aborts when the client goes away before its answer is written. */
 function abortOnDisconnect(reply: FastifyReply): AbortController {
@@ -41,6 +42,7 @@ export class TranscriptionController {
   constructor(
     private readonly transcription: TranscriptionService,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   @Post('transcriptions')
@@ -72,6 +74,7 @@ export class TranscriptionController {
     const outcome = await this.transcription.transcribe(form.file, form.fields, priority, abort.signal);
     request.outcome = outcomeOf(outcome);
     const { transcript } = outcome;
+    this.metrics.logTranscript(String(request.id), 'transcriptions', transcript.text);
     reply.header('x-audio-duration', transcript.duration.toFixed(3));
     reply.header('x-queue-wait-ms', outcome.queueWaitMs.toFixed(1));
     reply.header('x-batch-size', String(outcome.batchSize));
@@ -87,6 +90,7 @@ export class TranscriptionController {
       const outcome = await this.transcription.transcribe(form.file, form.fields, priority, signal, (delta) => sse.send({ type: 'transcript.text.delta', delta }));
       request.outcome = outcomeOf(outcome);
       const { transcript } = outcome;
+      this.metrics.logTranscript(String(request.id), 'transcriptions', transcript.text);
       if (!sse.hasStarted) sse.send({ type: 'transcript.text.delta', delta: '' });
       sse.send({ type: 'transcript.text.done', text: transcript.text, usage: { type: 'duration', seconds: Math.ceil(transcript.duration) } });
       sse.end();
