@@ -26,7 +26,9 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') return;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.describe(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    // 503s (queue wait, not ready, draining) are load, not faults: a warning without a stack.
+    if (status === 503 && exception instanceof Error) this.logger.warn(`${exception.name}: ${exception.message}`);
+    else if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     if (reply.sent) return;
     if (status === 503 || status === 429) reply.header('retry-after', '1');
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
