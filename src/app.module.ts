@@ -10,6 +10,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelModule } from './model/model.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { TranscriptionModule } from './transcription/transcription.module.js';
+import { WebModule } from './web/web.module.js';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -36,6 +37,7 @@ export class AppModule {
         TranscriptionModule,
         RealtimeModule,
         DocsModule,
+        WebModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],
     };
