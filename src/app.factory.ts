@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { EnvironmentVariables } from './config/env.schema.js';
 import { errorBody } from './common/api-error.js';
+import { registerHttpLimits } from './common/http-limits.js';
 import { DrainState } from './health/drain-state.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { ModelService } from './model/model.service.js';
@@ -27,7 +28,13 @@ function requestId(raw: IncomingMessage): string {
  * here, before anything listens, so a broken model stops start-up with a message naming the file.
  */
 export async function createApp(config: EnvironmentVariables): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: Math.ceil(config.maxUploadMb * 1024 * 1024) + 64 * 1024, genReqId: requestId });
+  const adapter = new FastifyAdapter({
+    bodyLimit: Math.ceil(config.maxUploadMb * 1024 * 1024) + 64 * 1024,
+    genReqId: requestId,
+    // Slow clients: headers and the whole request must arrive in time (Node checks every second, not its default 30 s).
+    requestTimeout: Math.round(config.requestTimeoutS * 1000),
+    http: { headersTimeout: Math.round(config.headersTimeoutS * 1000), connectionsCheckingInterval: 1000 },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   // Before init: without an adapter Nest looks for socket.io. The socket shares the HTTP port.
@@ -47,6 +54,7 @@ export async function createApp(config: EnvironmentVariables): Promise<NestFasti
     done();
   });
   app.get(MetricsService).instrument(fastify);
+  await registerHttpLimits(fastify, config);
   // OpenAPI generated from the same DTOs and decorators that validate requests.
   const document = SwaggerModule.createDocument(
     app,

@@ -1,5 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ModelNotReadyError } from '../model/model.service.js';
 import { RunnerUnavailableError } from '../model/runner/model-runner.js';
 import { ApiError, defaultType, errorBody } from './api-error.js';
@@ -25,6 +25,12 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    if (request.raw.destroyed && reply.raw.destroyed) {
+      // The client went away (mid-upload or while waiting): nobody to answer, and nothing went wrong here.
+      this.logger.debug(`client disconnected: ${exception instanceof Error ? exception.message : String(exception)}`);
+      return;
+    }
     const { status, body } = this.describe(exception);
     // 503s (queue wait, not ready, draining) are load, not faults: a warning without a stack.
     if (status === 503 && exception instanceof Error) this.logger.warn(`${exception.name}: ${exception.message}`);

@@ -287,6 +287,26 @@ export class EnvironmentVariables {
   @Min(0)
   shutdownTimeoutS!: number;
 
+  @EnvVar({ name: 'PARAKEET_RATE_LIMIT_PER_MIN', kind: 'int', default: '0', description: 'Requests per minute to /v1 per API key (or per client address when no key is sent); over it, 429 with Retry-After. 0: no rate limit (the admission queue still applies).' })
+  @IsInt()
+  @Min(0)
+  rateLimitPerMin!: number;
+
+  @EnvVar({ name: 'PARAKEET_CORS_ORIGINS', kind: 'optional-string', description: 'Comma-separated origins allowed to call the API from a browser (`*` for any). Unset: no CORS headers, so other sites cannot read responses. The page at / is same-origin and needs none.' })
+  @IsOptional()
+  @IsString()
+  corsOrigins?: string;
+
+  @EnvVar({ name: 'PARAKEET_HEADERS_TIMEOUT_S', kind: 'number', default: '10', description: 'A client must send its request headers within this time (slow-header attacks); after it, 408 and the connection is closed.' })
+  @IsNumber()
+  @Min(0.1)
+  headersTimeoutS!: number;
+
+  @EnvVar({ name: 'PARAKEET_REQUEST_TIMEOUT_S', kind: 'number', default: '120', description: 'A client must send its whole request (headers and upload) within this time; after it, 408 and the connection is closed. Processing time does not count.' })
+  @IsNumber()
+  @Min(0.1)
+  requestTimeoutS!: number;
+
   @EnvVar({
     name: 'PARAKEET_API_KEYS',
     kind: 'optional-string',

@@ -1,8 +1,11 @@
 import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { AudioService } from '../audio/audio.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { modelFiles } from '../model/model-directory.js';
 import { ModelService } from '../model/model.service.js';
 import { MicrobatchScheduler } from '../scheduler/microbatch-scheduler.js';
 import { DrainState } from './drain-state.js';
@@ -59,6 +62,17 @@ export class HealthController {
     }
   }
 
+  /**
+   * Files of the loaded model that have gone from disk. The sessions in memory keep serving, so readiness stays
+   * up, but the next start (or reload) would fail: say so while there is time to act.
+   */
+  private missingFiles(dir: string | undefined): { files_missing?: string[] } {
+    if (!dir) return {};
+    const files = modelFiles(dir, this.config.quantization);
+    const missing = [files.encoder, files.decoderJoint, files.vocab].filter((f) => !existsSync(f)).map((f) => basename(f));
+    return missing.length ? { files_missing: missing } : {};
+  }
+
   private schedulerIndicator() {
     const indicator = this.indicators.check('scheduler');
     const details = { draining: this.drain.draining, queue_depth: this.scheduler.queued, busy_lanes: this.scheduler.inFlightBatches, lanes: this.config.runnerLanes };
@@ -83,6 +97,7 @@ export class HealthController {
       provider: info?.provider,
       ...(info?.providerFallbacks.length ? { provider_fallbacks: info.providerFallbacks } : {}),
       ...(this.model.failure ? { error: this.model.failure } : {}),
+      ...this.missingFiles(info?.modelDir),
     };
     return this.model.ready ? session.up(details) : session.down(details);
   }

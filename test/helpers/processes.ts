@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Live child processes of this process whose command name is `name` (read from /proc). */
 export function childProcesses(name: string): number[] {
@@ -20,4 +20,20 @@ export function childProcesses(name: string): number[] {
 
 export function openFileCount(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/**
+ * Open descriptors that are not sockets: files and pipes, where a leaked spool file or ffmpeg pipe would show.
+ * (Sockets are left out because the test's own HTTP client keeps its connections alive in this process.)
+ */
+export function openNonSocketFileCount(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (!readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed while we looked
+    }
+  }
+  return n;
 }
