@@ -16,6 +16,10 @@ export interface SessionSettings {
   sessionConfig?: Record<string, string>;
 }
 
+// ORT's process-wide logger would print each failed provider load (missing CUDA libraries on a CPU host) to
+// stderr; the failure already reaches the service as an exception and is logged once, with the fix.
+ort.env.logLevel = 'fatal';
+
 /** Every provider of a chain failed to load, each for a provider reason (not because the model is bad). */
 export class ProviderUnavailableError extends Error {
   override name = 'ProviderUnavailableError';
