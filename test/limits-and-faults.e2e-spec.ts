@@ -72,7 +72,8 @@ describe('rate limits and CORS', () => {
     for (let i = 0; i < 4; i++) alpha.push(await fetch(`${keyed.url}/v1/models`, as('alpha')));
     expect(alpha.map((r) => r.status)).toEqual([200, 200, 200, 429]);
     const limited = alpha[3];
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The window is a minute: the wait is most of it, not the generic 1 s.
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(30);
     expectOpenAiError(await limited.json(), 'rate_limit_exceeded');
     expect((await fetch(`${keyed.url}/v1/models`, as('beta'))).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await fetch(`${keyed.url}/healthz`)).status).toBe(200);

@@ -32,7 +32,9 @@ export async function registerHttpLimits(fastify: FastifyInstance, config: Envir
       keyGenerator: rateKey,
       allowList: (request) => !request.url.startsWith('/v1/'),
       errorResponseBuilder: (_request, context) =>
-        new ApiError(429, `Rate limit reached: ${context.max} requests per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`, 'rate_limit_exceeded'),
+        Object.assign(new ApiError(429, `Rate limit reached: ${context.max} requests per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`, 'rate_limit_exceeded'), {
+          retryAfterS: context.ttl / 1000,
+        }),
     });
   }
 }

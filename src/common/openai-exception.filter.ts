@@ -36,7 +36,7 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     if (status === 503 && exception instanceof Error) this.logger.warn(`${exception.name}: ${exception.message}`);
     else if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     if (reply.sent) return;
-    if (status === 503 || status === 429) reply.header('retry-after', '1');
+    if (status === 503 || status === 429) reply.header('retry-after', String(retryAfterOf(exception)));
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
@@ -64,6 +64,12 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     }
     return { status: 500, body: errorBody('Internal server error', 'server_error', 'internal_error') };
   }
+}
+
+/** Seconds a client should wait: the error's own hint (queue errors carry PARAKEET_MAX_QUEUE_WAIT_S), else 1. */
+function retryAfterOf(e: unknown): number {
+  const hint = typeof e === 'object' && e !== null && 'retryAfterS' in e ? Number((e as { retryAfterS: unknown }).retryAfterS) : NaN;
+  return Number.isFinite(hint) && hint > 0 ? Math.ceil(hint) : 1;
 }
 
 function statusOf(e: unknown): number | undefined {
