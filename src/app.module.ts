@@ -27,7 +27,8 @@ export class AppModule {
             // Credentials never reach the logs.
             redact: { paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', 'req.headers.cookie', 'req.query.api_key'], censor: '[redacted]' },
             // Probes hit every few seconds; logging them buries the requests that matter.
-            autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
+            // Inside Nest's middleware on Fastify, req.url is relative to the mount point ('/'): use originalUrl.
+            autoLogging: { ignore: (req) => QUIET_PATHS.has(((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0]) },
           },
           forRoutes: [{ path: '/{*splat}', method: RequestMethod.ALL }],
         }),

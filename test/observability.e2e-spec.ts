@@ -153,6 +153,8 @@ describe('logs', () => {
       expect(lines.some((l) => (JSON.parse(l) as { req?: { id?: string } }).req?.id === id)).toBe(true);
       const all = (await proc.exit).stdout;
       expect(all).not.toContain('sekrit-key-123');
+      // waitForReady polled /readyz: probes every few seconds would bury the requests that matter.
+      expect(all).not.toContain('"url":"/readyz"');
       const logged = lines.filter((l) => l.includes('"transcript"'));
       if (logTranscripts === '1') expect(logged.map((l) => (JSON.parse(l) as { transcript: string }).transcript)).toEqual([text]);
       else expect(logged).toEqual([]);
