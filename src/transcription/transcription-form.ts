@@ -40,32 +40,30 @@ function convert(field: string, value: string): unknown {
   return value;
 }
 
-/**
- * Reads the multipart form: exactly one `file` part, refused while it streams past the upload limit, and
- * the OpenAI fields with the wire spellings SDKs and curl users produce. Unknown fields are ignored, as
- * peers add extensions; a scalar field given twice is an error rather than a guess.
- */
-export async function readTranscriptionForm(request: FastifyRequest, maxBytes: number): Promise<TranscriptionForm> {
-  if (!request.isMultipart()) {
-    throw new ApiError(415, 'The request must be multipart/form-data with the audio in a `file` field.', 'unsupported_media_type');
-  }
-  let file: Buffer | undefined;
-  let filename: string | undefined;
-  const raw: Record<string, unknown> = {};
-  const chunking: Record<string, unknown> = {};
+interface FormState {
+  raw: Record<string, unknown>;
+  chunking: Record<string, unknown>;
+  file?: Buffer;
+  filename?: string;
+}
+
+async function readParts(request: FastifyRequest, maxBytes: number, form: FormState): Promise<void> {
+  const { raw, chunking } = form;
   for await (const part of request.parts()) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file') {
         part.file.resume();
-        throw invalid(`Unexpected file field "${part.fieldname.slice(0, 40)}"; send the audio as "file".`, part.fieldname);
+        const name = part.fieldname ?? '';
+        throw invalid(`Unexpected file field "${name.slice(0, 40)}"; send the audio as "file".`, name || null);
       }
-      if (file) throw invalid('Only one file may be uploaded per request.', 'file');
-      file = await readLimited(part.file, maxBytes);
+      if (form.file) throw invalid('Only one file may be uploaded per request.', 'file');
+      form.file = await readLimited(part.file, maxBytes);
       if (part.file.truncated) throw new UploadTooLargeError(maxBytes);
-      filename = part.filename;
+      form.filename = part.filename;
       continue;
     }
-    const value = typeof part.value === 'string' ? part.value : String(part.value);
+    // A part sent as application/json arrives parsed; the fields are read from their text either way.
+    const value = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
     const { field, key } = canonical(part.fieldname);
     if (field === 'chunking_strategy' && key) {
       chunking[key] = key === 'type' ? value : Number.isFinite(Number(value)) ? Number(value) : value;
@@ -80,6 +78,78 @@ export async function readTranscriptionForm(request: FastifyRequest, maxBytes: n
     if (field in raw) throw invalid(`The field "${field}" was given more than once.`, field);
     raw[field] = convert(field, value);
   }
+}
+
+/** How long the parser may sit on received bytes without taking them before the form counts as malformed. */
+const STALL_MS = 500;
+
+/**
+ * The form, or a 400 once the parser has stopped taking the body: busboy stalls (no end, no error) on a part
+ * without a usable Content-Disposition, which would hold the request forever. A stall shows as bytes that sit
+ * unread (or a fully received body) while the parser makes no progress; a client that is merely slow leaves
+ * nothing unread, so it is not mistaken for one.
+ */
+async function untilFormRead(request: FastifyRequest, reading: Promise<void>): Promise<void> {
+  const raw = request.raw;
+  let stalled: (e: Error) => void = () => {};
+  const watchdog = new Promise<never>((_, reject) => (stalled = reject));
+  let last = { unread: -1, read: -1, since: performance.now() };
+  const poll = setInterval(() => {
+    const state = { unread: raw.readableLength, read: raw.socket?.bytesRead ?? 0 };
+    // Bytes are waiting on the parser: unread in the request, or held back by backpressure, or all received.
+    const waiting = raw.readableEnded || state.unread > 0 || raw.readableFlowing === false;
+    if (!waiting || state.unread !== last.unread || state.read !== last.read) {
+      last = { ...state, since: performance.now() };
+      return;
+    }
+    if (performance.now() - last.since >= STALL_MS) stalled(invalid('The multipart body is malformed: a part has no usable Content-Disposition header.'));
+  }, 100);
+  try {
+    await Promise.race([reading, watchdog]);
+  } finally {
+    clearInterval(poll);
+    reading.catch(() => {});
+  }
+}
+
+/** Parser errors (bad boundary, truncated body, invalid JSON part) are the client's: 400, not 500. */
+function asFormError(e: unknown): unknown {
+  if (e instanceof ApiError) return e;
+  const status = typeof e === 'object' && e !== null && 'statusCode' in e ? (e as { statusCode: unknown }).statusCode : undefined;
+  if (status === 413) return e;
+  const detail = e instanceof Error ? e.message.replace(/[^\w .,:;'"()-]/g, '').slice(0, 120) : 'unreadable';
+  return invalid(`The multipart body is malformed: ${detail}.`);
+}
+
+/** chunking_strategy as JSON: only its known keys, each a plain value (a deep object never reaches the validator). */
+function chunkingObject(value: unknown): Record<string, unknown> {
+  const known = ['type', 'threshold', 'prefix_padding_ms', 'silence_duration_ms'];
+  const out: Record<string, unknown> = {};
+  for (const key of known) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    if (v !== null && typeof v === 'object') throw invalid(`chunking_strategy.${key} must be a number or string`, `chunking_strategy.${key}`);
+    out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * Reads the multipart form: exactly one `file` part, refused while it streams past the upload limit, and
+ * the OpenAI fields with the wire spellings SDKs and curl users produce. Unknown fields are ignored, as
+ * peers add extensions; a scalar field given twice is an error rather than a guess.
+ */
+export async function readTranscriptionForm(request: FastifyRequest, maxBytes: number): Promise<TranscriptionForm> {
+  if (!request.isMultipart()) {
+    throw new ApiError(415, 'The request must be multipart/form-data with the audio in a `file` field.', 'unsupported_media_type');
+  }
+  const form = { raw: {} as Record<string, unknown>, chunking: {} as Record<string, unknown>, file: undefined as Buffer | undefined, filename: undefined as string | undefined };
+  try {
+    await untilFormRead(request, readParts(request, maxBytes, form));
+  } catch (e) {
+    throw asFormError(e);
+  }
+  const { raw, chunking, file, filename } = form;
   if (!file) throw invalid('A `file` field with the audio is required.', 'file');
 
   if (Object.keys(chunking).length) raw.chunking_strategy = chunking;
@@ -91,9 +161,10 @@ export async function readTranscriptionForm(request: FastifyRequest, maxBytes: n
     }
   }
   const cs = raw.chunking_strategy;
-  if (cs !== undefined && cs !== 'auto' && (typeof cs !== 'object' || cs === null || (cs as { type?: unknown }).type !== 'server_vad')) {
+  if (cs !== undefined && cs !== 'auto' && (typeof cs !== 'object' || cs === null || Array.isArray(cs) || (cs as { type?: unknown }).type !== 'server_vad')) {
     throw invalid('chunking_strategy must be "auto" or an object with type "server_vad"', 'chunking_strategy');
   }
+  if (cs !== undefined && cs !== 'auto') raw.chunking_strategy = chunkingObject(cs);
 
   const fields = plainToInstance(TranscriptionRequestDto, raw);
   const errors = validateSync(fields, { forbidUnknownValues: false });
