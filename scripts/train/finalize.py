@@ -58,6 +58,25 @@ def evaluate(model_dir, enc_file, sets, threads=2):
     return out
 
 
+def by_source(sets, res, textroot):
+    """WER of the held-out sentence sets split by text source: fortunes (everyday sentences) vs WordNet (glosses and
+    examples, full of rare words). res: evaluate() output with hyps in the order of sets[name]."""
+    import build_text
+    fort = {s for s in map(build_text.normalise, build_text.fortunes(textroot)) if s}
+    acc = {}
+    for name, items in sets.items():
+        if not name.startswith(("sent_", "voice_")):
+            continue
+        kind = name.split("_")[0]  # sent | voice
+        for (_, it), h in zip(items, res[name]["hyps"]):
+            k = f"{kind}_{'fortunes' if it['text'] in fort else 'wordnet'}"
+            e, n = export.wer_counts(it["text"], h)
+            c = acc.setdefault(k, [0, 0, 0])
+            c[0], c[1], c[2] = c[0] + e, c[1] + n, c[2] + 1
+    return {k: {"n": c, "words": n, "errors": e, "wer": round(100 * e / max(1, n), 2)}
+            for k, (e, n, c) in sorted(acc.items())}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=".train/device_runs/run2_final/model.pt")
@@ -66,8 +85,11 @@ def main():
     ap.add_argument("--out", default="models/parakeet-tiny-en")
     ap.add_argument("--fixtures", default="test/fixtures/heldout")
     ap.add_argument("--alsa", default=".train/root/usr/share/sounds/alsa")
+    ap.add_argument("--textroot", default=".train/textroot", help="unpacked text packages (for the WER by source)")
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--choose", default="auto", help="auto|fp32|int8|int8pc")
+    ap.add_argument("--export-sets", default="", help="also write every test set as WAV + manifest.json here "
+                    "(for the TypeScript eval: npm run eval -- --set DIR)")
     a = ap.parse_args()
     os.environ.setdefault("NEMO_FBANK", "test/fixtures/nemo128/fbank_257x128.f32")
     os.makedirs(a.work, exist_ok=True)
@@ -133,6 +155,17 @@ def main():
                           {"text": fn[:-4].replace("_", " ").lower(), "voice": "alsa-utils", "synth": "human"}))
         sets["human_alsa"] = human
 
+    if a.export_sets:
+        os.makedirs(a.export_sets, exist_ok=True)
+        man = []
+        for name, items in sets.items():
+            for k, (x, it) in enumerate(items):
+                fn = f"{name}_{k:03d}.wav"
+                write_wav(os.path.join(a.export_sets, fn), x)
+                man.append({"file": fn, "text": it["text"], "synth": it.get("synth", "?"), "voice": it.get("voice"),
+                            "set": name})
+        json.dump(man, open(os.path.join(a.export_sets, "manifest.json"), "w"), indent=1)
+
     variants = {"fp32": "encoder-model.onnx", "int8": "encoder-model.int8.onnx", "int8pc": "encoder-model.int8pc.onnx"}
     results = {"params_total": nparam, "params_exported": nparam_export, "step": ck.get("step"), "variants": {}}
     for tag, f in variants.items():
@@ -146,6 +179,9 @@ def main():
         r["_pooled_sent"] = round(100 * sent_e / sent_w, 2)
         print(tag, {k: (v["wer"] if isinstance(v, dict) else v) for k, v in r.items()},
               "noise nonempty", r["noise"]["nonempty"], flush=True)
+        if os.path.isdir(a.textroot):
+            r["_by_source"] = by_source(sets, r, a.textroot)
+            print(tag, "by text source", {k: v["wer"] for k, v in r["_by_source"].items()}, flush=True)
     print("human hyps (fp32):", list(zip([it["text"] for _, it in human], results["variants"]["fp32"]["human_alsa"]["hyps"])))
 
     # choose: smallest that fits; int8 variant with the lower pooled WER

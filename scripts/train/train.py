@@ -45,7 +45,21 @@ def save_sharded(state, prefix, shard=15 * 1024 * 1024):
             fh.write(b[i:i + shard])
         os.replace(p + ".tmp", p)
         paths.append(p)
+    k = len(paths)
+    while os.path.exists(f"{prefix}.part{k}"):  # stale shards of a larger earlier save
+        os.remove(f"{prefix}.part{k}")
+        k += 1
     return paths
+
+
+def half_state(sd):
+    """Floating tensors of a state dict as fp16 (half the size: fits a device call's carry)."""
+    return {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
+
+
+def parse_aug(spec):
+    """'noise=0.5,reverb=0.25,tel=0.1' -> {'noise': 0.5, ...} (probabilities passed to augment.augment)."""
+    return {k: float(v) for k, v in (kv.split("=") for kv in spec.split(",") if kv)}
 
 
 def load_sharded(prefix):
@@ -229,6 +243,12 @@ def main():
     ap.add_argument("--n-test-sent", type=int, default=60, help="held-out sentences per synth (train voices)")
     ap.add_argument("--n-test-voice", type=int, default=50, help="held-out voice clips per synth")
     ap.add_argument("--exclude-synth", default="", help="leave this synthesizer out of training")
+    ap.add_argument("--resume", default="auto",
+                    help="weight shards prefix to start from; auto: <data>/resume/model.pt if present; none: scratch")
+    ap.add_argument("--aug", default="", help="augmentation probabilities, e.g. noise=0.5,reverb=0.25,tel=0.1 "
+                    "(defaults in augment.augment: noise 0.75, reverb 0.3, tel 0.12)")
+    ap.add_argument("--save-half", action="store_true", help="save weight shards as fp16 (28 MB instead of 56)")
+    ap.add_argument("--nice", type=int, default=10, help="niceness of the synthesis workers (training goes first)")
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--snapshot-every", type=float, default=120)
     ap.add_argument("--pidfile", default="")
@@ -266,7 +286,7 @@ def main():
     chunks += [train_plan[i:i + a.chunk] for i in range(0, len(train_plan), a.chunk)]
     pool = Pool(sp)
     ctx = mp.get_context("fork")
-    workers = ctx.Pool(a.workers)
+    workers = ctx.Pool(a.workers, initializer=os.nice, initargs=(a.nice,))
     it = workers.imap(synth.synth_chunk, chunks)
     th = threading.Thread(target=collect, args=(pool, it, plan_by_idx), daemon=True)
     th.start()
@@ -289,11 +309,11 @@ def main():
     opt = torch.optim.AdamW([{"params": other, "weight_decay": 1e-3}, {"params": dec_params, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98), eps=1e-8)
     state = {"step": 0, "train_time": 0.0, "skipped": 0}
-    ck = load_sharded(os.path.join(a.data, "resume", "model.pt")) if os.path.isdir(
-        os.path.join(a.data, "resume")) else None
+    resume = os.path.join(a.data, "resume", "model.pt") if a.resume == "auto" else a.resume
+    ck = load_sharded(resume) if resume != "none" else None
     if ck is not None:
-        model.load_state_dict(ck["model"])
-        log("resumed weights from carry/resume (optimizer state restarts; warm-up repeats)")
+        model.load_state_dict(ck["model"])  # copy_ casts fp16 shards to the fp32 parameters
+        log(f"resumed weights from {resume} (step {ck.get('step')}; optimizer state restarts; warm-up repeats)")
     featurizer = Nemo128(os.environ["NEMO_FBANK"]).to(dev)
     gen = torch.Generator(device=dev)
     gen.manual_seed(a.seed)
@@ -305,12 +325,14 @@ def main():
         time.sleep(0.5)
     log(f"pool {len(pool)} utterances, tests {len(pool.tests)}/{len(test_plan)}, failed {pool.failed}")
 
+    aug_p = parse_aug(a.aug)
+
     # smoke: 2 steps then export + ORT check on an untrained model (catches export problems early)
     def train_step(ids, lr):
         x, lens, toks = assemble(pool, ids, rng)
         xb = torch.from_numpy(x).to(dev, non_blocking=True).float() / 32768
         lb = torch.from_numpy(lens).to(dev)
-        xb = augment.augment(xb, lb, gen)
+        xb = augment.augment(xb, lb, gen, aug_p)
         ns = int(round(len(ids) * a.nonspeech))
         if ns > 0:
             xn, ln = augment.nonspeech(ns, xb.shape[1], gen, dev)
@@ -356,6 +378,9 @@ def main():
         a.budget = min(a.budget, time.time() - T0 + 40)
 
     # 4. train
+    def weights():
+        return half_state(model.state_dict()) if a.save_half else model.state_dict()
+
     train_end = T0 + a.budget - a.final_reserve
     t_start = time.time()
     total_train = max(1.0, train_end - t_start)
@@ -386,13 +411,13 @@ def main():
                 history.append({"t": round(time.time() - T0, 1), "step": state["step"], "loss": ml})
                 last_log = time.time()
             if time.time() - last_snap > a.snapshot_every:
-                save_sharded({"model": model.state_dict(), "step": state["step"]}, os.path.join(a.out, "model.pt"))
+                save_sharded({"model": weights(), "step": state["step"]}, os.path.join(a.out, "model.pt"))
                 last_snap = time.time()
     state["train_time"] = time.time() - t_start
     log(f"training stopped: {state['step']} steps in {state['train_time']:.0f}s, skipped {state['skipped']}, "
         f"audio seen {audio_sec / 3600:.1f} h, pool {len(pool)}")
     workers.terminate()
-    save_sharded({"model": model.state_dict(), "step": state["step"], "V": V}, os.path.join(a.out, "model.pt"))
+    save_sharded({"model": weights(), "step": state["step"], "V": V}, os.path.join(a.out, "model.pt"))
 
     # 5. final: ONNX export, int8, ORT evaluation per test set
     model.eval()
@@ -403,7 +428,7 @@ def main():
                             os.path.join(onnx_dir, "encoder-model.int8.onnx"))
     results = {"steps": state["step"], "train_time_s": round(state["train_time"], 1), "skipped": state["skipped"],
                "params": nparam, "audio_hours_seen": round(audio_sec / 3600, 2), "pool": len(pool),
-               "history": history, "sets": {}}
+               "args": vars(a), "history": history, "sets": {}}
     sets = {}
     for idx, (audio, item) in sorted(pool.tests.items()):
         sets.setdefault(item["test"], []).append((audio, item))
