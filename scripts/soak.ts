@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { encodePcm16 } from '../src/audio/pcm16.js';
 import { readWav } from '../src/audio/wav-reader.js';
 import { EMBEDDED_MODEL_DIR, PROJECT_ROOT } from '../src/common/project-paths.js';
 import { rssMb } from './bench/process-sampler.js';
@@ -43,12 +44,7 @@ const clips = readdirSync(HELDOUT)
   .filter((f) => f.endsWith('.wav'))
   .sort()
   .map((f) => readFileSync(join(HELDOUT, f)));
-const pcm = clips.map((wav) => {
-  const { samples } = readWav(wav);
-  const out = Buffer.alloc(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767))), 2 * i);
-  return out.toString('base64');
-});
+const pcm = clips.map((wav) => encodePcm16(readWav(wav).samples).toString('base64'));
 
 async function rest(url: string, k: number): Promise<number> {
   const form = new FormData();

@@ -1,5 +1,7 @@
+import type { FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { ApiError } from './api-error.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
@@ -34,4 +36,11 @@ export class StaticAssets {
   get(name: string): StaticAsset | undefined {
     return this.files.get(name);
   }
+}
+
+/** Answers with a listed asset and the given headers, or an OpenAI-shaped 404 naming what was asked for. */
+export function sendAsset(reply: FastifyReply, assets: StaticAssets, name: string, headers: Record<string, string>, what: string): void {
+  const asset = assets.get(name);
+  if (!asset) throw new ApiError(404, `No such ${what}: ${name.slice(0, 64)}`, 'not_found');
+  void reply.headers(headers).type(asset.contentType).send(asset.body);
 }

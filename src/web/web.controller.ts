@@ -1,8 +1,7 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiError } from '../common/api-error.js';
-import type { StaticAssets } from '../common/static-assets.js';
+import { sendAsset, type StaticAssets } from '../common/static-assets.js';
 import { webAssets } from './web-assets.js';
 
 /**
@@ -37,14 +36,7 @@ export class WebController {
   }
 
   private send(reply: FastifyReply, name: string): void {
-    const asset = this.assets.get(name);
-    if (!asset) throw new ApiError(404, `No such page asset: ${name.slice(0, 64)}`, 'not_found');
     // The files are not versioned by name, so the browser revalidates them rather than running stale code.
-    void reply
-      .header('Cache-Control', 'no-cache')
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
-      .type(asset.contentType)
-      .send(asset.body);
+    sendAsset(reply, this.assets, name, { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': CONTENT_SECURITY_POLICY }, 'page asset');
   }
 }

@@ -25,26 +25,7 @@ export function mixedClips(count: number, seed = 1): Float32Array[] {
   return clips;
 }
 
-/** A 16 kHz mono PCM16 WAV file of the given samples. */
-export function pcm16Wav(samples: Float32Array): Uint8Array {
-  const out = new Uint8Array(44 + samples.length * 2);
-  const v = new DataView(out.buffer);
-  const ascii = (at: number, text: string) => out.set(new TextEncoder().encode(text), at);
-  ascii(0, 'RIFF');
-  v.setUint32(4, 36 + samples.length * 2, true);
-  ascii(8, 'WAVEfmt ');
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, 16000, true);
-  v.setUint32(28, 32000, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  ascii(36, 'data');
-  v.setUint32(40, samples.length * 2, true);
-  samples.forEach((x, i) => v.setInt16(44 + i * 2, Math.max(-32768, Math.min(32767, Math.round(x * 32768))), true));
-  return out;
-}
+export { pcm16Wav } from '../../src/audio/pcm16.js';
 
 /** Any fixture decoded by real ffmpeg to mono float samples at `rate`. */
 export function decodeFixture(name: string, rate = 16000): Float32Array {

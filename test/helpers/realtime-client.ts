@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { encodePcm16 } from '../../src/audio/pcm16.js';
 
 export interface RealtimeEvent {
   type: string;
@@ -84,7 +85,5 @@ export class RealtimeClient {
 }
 
 export function pcm16Base64(samples: Float32Array): string {
-  const out = Buffer.alloc(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767))), 2 * i);
-  return out.toString('base64');
+  return encodePcm16(samples).toString('base64');
 }
