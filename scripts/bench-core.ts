@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NemoFeaturizer } from '../src/asr/nemo-featurizer.js';
 import { EMBEDDED_MODEL_DIR } from '../src/common/project-paths.js';
 import { modelFiles } from '../src/model/model-directory.js';
 import { InferenceEngine } from '../src/model/runner/inference-engine.js';
+import { benchFeaturizer, speechLikeSignal, timeBatch } from './bench/model-limit.js';
 import { makeTestModel } from './test-model/make-test-model.js';
 
 /**
@@ -27,49 +27,13 @@ const clipSeconds = Number(values.seconds);
 const batchSizes = values.batches!.split(',').map(Number);
 const repeats = Number(values.repeats);
 
-/** Speech-like test signal: a few harmonics with a wandering pitch and syllable-rate envelope. */
-function signal(seconds: number, seed: number): Float32Array {
-  const out = new Float32Array(Math.round(seconds * 16000));
-  let phase = 0;
-  for (let n = 0; n < out.length; n++) {
-    const t = n / 16000;
-    const f0 = 120 + 30 * Math.sin(2 * Math.PI * (0.7 + seed * 0.05) * t);
-    phase += (2 * Math.PI * f0) / 16000;
-    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t + seed);
-    out[n] = 0.1 * env * (Math.sin(phase) + 0.5 * Math.sin(2 * phase) + 0.25 * Math.sin(3 * phase));
-  }
-  return out;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function benchFeaturizer() {
-  const f = new NemoFeaturizer();
-  const audio = signal(60, 1);
-  f.featurize(audio);
-  const runs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t = performance.now();
-    f.featurize(audio);
-    runs.push(performance.now() - t);
-  }
-  const ms = median(runs);
-  return { audio_s: 60, ms: round(ms), x_realtime: Math.round(60000 / ms) };
-}
-
 async function benchModel(name: string, dir: string) {
   const engine = await InferenceEngine.load({ files: modelFiles(dir, 'none'), intraOpThreads: threads, providers: ['cpu'], warmupBatchSizes: [1] });
   const rows = [];
   for (const b of batchSizes) {
-    const clips = Array.from({ length: b }, (_, i) => signal(clipSeconds, i));
-    await engine.transcribe(clips.map((c) => c.slice()));
-    const samples = [];
-    for (let r = 0; r < repeats; r++) samples.push((await engine.transcribe(clips.map((c) => c.slice()))).timings);
-    const enc = median(samples.map((s) => s.encoderMs));
-    const dec = median(samples.map((s) => s.decodeMs));
-    const feat = median(samples.map((s) => s.featurizeMs));
-    const total = median(samples.map((s) => s.totalMs));
-    rows.push({ batch: b, featurize_ms: round(feat), encoder_ms: round(enc), decoder_ms: round(dec), total_ms: round(total), rtfx: round((b * clipSeconds * 1000) / total) });
+    const clips = Array.from({ length: b }, (_, i) => speechLikeSignal(clipSeconds, i));
+    const t = await timeBatch(engine, clips, repeats);
+    rows.push({ batch: b, featurize_ms: round(t.featurize_ms), encoder_ms: round(t.encoder_ms), decoder_ms: round(t.decoder_ms), total_ms: round(t.total_ms), rtfx: round((b * clipSeconds * 1000) / t.total_ms) });
   }
   await engine.release();
   return { model: name, provider: engine.info.provider, clip_s: clipSeconds, rows };

@@ -1,0 +1,166 @@
+import { NemoFeaturizer } from '../../src/asr/nemo-featurizer.js';
+import { wordErrors } from '../../src/asr/word-error-rate.js';
+import { modelFiles } from '../../src/model/model-directory.js';
+import { InferenceEngine } from '../../src/model/runner/inference-engine.js';
+import type { BenchClip } from './bench-clips.js';
+import { median, round1 } from './stats.js';
+
+/** Speech-like test signal: a few harmonics with a wandering pitch and syllable-rate envelope. */
+export function speechLikeSignal(seconds: number, seed: number): Float32Array {
+  const out = new Float32Array(Math.round(seconds * 16000));
+  let phase = 0;
+  for (let n = 0; n < out.length; n++) {
+    const t = n / 16000;
+    const f0 = 120 + 30 * Math.sin(2 * Math.PI * (0.7 + seed * 0.05) * t);
+    phase += (2 * Math.PI * f0) / 16000;
+    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t + seed);
+    out[n] = 0.1 * env * (Math.sin(phase) + 0.5 * Math.sin(2 * phase) + 0.25 * Math.sin(3 * phase));
+  }
+  return out;
+}
+
+/** The featurizer alone on one core: 60 s of signal, median of 5 runs. */
+export function benchFeaturizer(): { audio_s: number; ms: number; x_realtime: number } {
+  const f = new NemoFeaturizer();
+  const audio = speechLikeSignal(60, 1);
+  f.featurize(audio);
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    f.featurize(audio);
+    runs.push(performance.now() - t);
+  }
+  const ms = median(runs);
+  return { audio_s: 60, ms: round1(ms)!, x_realtime: Math.round(60000 / ms) };
+}
+
+export interface StageMs {
+  featurize_ms: number;
+  encoder_ms: number;
+  decoder_ms: number;
+  total_ms: number;
+}
+
+/** One batch through featurize → encoder → TDT decode, once to warm that shape, then median stage times of `repeats`. */
+export async function timeBatch(engine: InferenceEngine, clips: Float32Array[], repeats: number): Promise<StageMs & { texts: string[]; cpu_ms: number }> {
+  const first = await engine.transcribe(clips.map((c) => c.slice()));
+  const samples = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const copies = clips.map((c) => c.slice());
+    const before = process.cpuUsage();
+    samples.push((await engine.transcribe(copies)).timings);
+    const used = process.cpuUsage(before);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  return {
+    cpu_ms: median(cpu),
+    featurize_ms: median(samples.map((s) => s.featurizeMs)),
+    encoder_ms: median(samples.map((s) => s.encoderMs)),
+    decoder_ms: median(samples.map((s) => s.decodeMs)),
+    total_ms: median(samples.map((s) => s.totalMs)),
+    texts: first.transcripts.map((t) => t.text),
+  };
+}
+
+export interface ModelLimitRow extends StageMs {
+  batch: number;
+  /** Σ clip audio seconds ÷ Σ batch time over one pass of the clip set. */
+  rtfx: number;
+  /** Σ clip audio seconds ÷ CPU seconds this process used for them (all threads): steadier than RTFx on a shared machine. */
+  audio_per_cpu_s: number;
+}
+
+export interface ModelLimit {
+  threads: number;
+  provider: string;
+  /** Clips sorted by length (longest first) and cut into batches: the least padding any scheduler could get. */
+  rows: ModelLimitRow[];
+  /** Batches of the largest size in clip order (as arrivals come), to show what padding costs. */
+  unsorted_max_batch_rtfx: number | null;
+  /**
+   * The largest batch measured again between the service levels and after them. The machine is shared and the
+   * limit drifts with other jobs, so the best of all samples is the limit the ratios use.
+   */
+  max_batch_rtfx_samples: number[];
+  /** WER of the in-process core on the clip set at the largest batch and at batch 1 (they differ: see README). */
+  wer: { errors: number; words: number; wer: number; batch1_wer: number | null };
+}
+
+/**
+ * The model's own limit on this machine: the engine the runner lanes use, called directly in-process with
+ * the service's thread setting, over the whole clip set at each batch size.
+ */
+export class ModelLimitProbe {
+  private readonly audioS: number;
+  private readonly sorted: BenchClip[];
+
+  private constructor(
+    readonly engine: InferenceEngine,
+    private readonly clips: BenchClip[],
+    private readonly repeats: number,
+    private readonly threads: number,
+  ) {
+    this.audioS = clips.reduce((s, c) => s + c.seconds, 0);
+    this.sorted = [...clips].sort((a, b) => b.samples.length - a.samples.length);
+  }
+
+  static async load(modelDir: string, clips: BenchClip[], o: { threads: number; repeats: number; provider: string }): Promise<ModelLimitProbe> {
+    const engine = await InferenceEngine.load({ files: modelFiles(modelDir, 'none'), intraOpThreads: o.threads, providers: [o.provider], warmupBatchSizes: [1] });
+    return new ModelLimitProbe(engine, clips, o.repeats, o.threads);
+  }
+
+  /** One pass over the clips in batches of `b` (length-sorted unless `order` is given). */
+  async pass(b: number, order = this.sorted): Promise<{ row: ModelLimitRow; texts: Map<string, string> }> {
+    const stage: StageMs & { cpu_ms: number } = { featurize_ms: 0, encoder_ms: 0, decoder_ms: 0, total_ms: 0, cpu_ms: 0 };
+    const texts = new Map<string, string>();
+    for (let i = 0; i < order.length; i += b) {
+      const group = order.slice(i, i + b);
+      const t = await timeBatch(this.engine, group.map((c) => c.samples), this.repeats);
+      for (const k of ['featurize_ms', 'encoder_ms', 'decoder_ms', 'total_ms', 'cpu_ms'] as const) stage[k] += t[k];
+      group.forEach((c, j) => texts.set(c.id, t.texts[j]));
+    }
+    const row = {
+      batch: b,
+      featurize_ms: round1(stage.featurize_ms)!,
+      encoder_ms: round1(stage.encoder_ms)!,
+      decoder_ms: round1(stage.decoder_ms)!,
+      total_ms: round1(stage.total_ms)!,
+      rtfx: round1((this.audioS * 1000) / stage.total_ms)!,
+      audio_per_cpu_s: round1((this.audioS * 1000) / stage.cpu_ms)!,
+    };
+    return { row, texts };
+  }
+
+  async measure(batchSizes: number[], progress: (line: string) => void): Promise<ModelLimit> {
+    const rows: ModelLimitRow[] = [];
+    let texts = new Map<string, string>();
+    let batch1: Map<string, string> | undefined;
+    for (const b of batchSizes) {
+      const r = await this.pass(b);
+      rows.push(r.row);
+      texts = r.texts;
+      if (b === 1) batch1 = r.texts;
+      progress(`model limit  batch ${String(b).padStart(2)}: RTFx ${r.row.rtfx}, ${r.row.audio_per_cpu_s} audio s per CPU s (featurize ${r.row.featurize_ms} ms, encoder ${r.row.encoder_ms} ms, decode ${r.row.decoder_ms} ms per pass of ${this.audioS.toFixed(0)} s)`);
+    }
+    const max = batchSizes[batchSizes.length - 1];
+    const unsorted = (await this.pass(max, this.clips)).row.rtfx;
+    progress(`model limit  batch ${max} in arrival order (unsorted): RTFx ${unsorted}`);
+    const score = (heard: Map<string, string>) => {
+      let errors = 0;
+      let words = 0;
+      for (const c of this.clips) {
+        const w = wordErrors(c.text, heard.get(c.id) ?? '');
+        errors += w.errors;
+        words += w.words;
+      }
+      return { errors, words, wer: round1((100 * errors) / Math.max(1, words))! };
+    };
+    const { errors, words, wer } = score(texts);
+    return { threads: this.threads, provider: this.engine.info.provider, rows, unsorted_max_batch_rtfx: unsorted, max_batch_rtfx_samples: [], wer: { errors, words, wer, batch1_wer: batch1 ? score(batch1).wer : null } };
+  }
+
+  release(): Promise<void> {
+    return this.engine.release();
+  }
+}

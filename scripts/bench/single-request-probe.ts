@@ -1,0 +1,43 @@
+import type { InferenceEngine } from '../../src/model/runner/inference-engine.js';
+import type { BenchClip } from './bench-clips.js';
+import { uploadClip } from './http-load.js';
+import { median, round1 } from './stats.js';
+
+export interface SingleRequestProbe {
+  pairs: number;
+  /** Median over clips of (service latency at concurrency 1 − the model's own batch-1 time for that clip). */
+  p50: number | null;
+  model_single_ms_p50: number | null;
+  service_p50_ms: number | null;
+}
+
+/**
+ * What a lone request costs beyond the model: each clip once over HTTP to the idle server and once through the
+ * same engine in-process with the same threads, back to back, so both see the same load on a shared machine.
+ */
+export async function probeSingleRequests(url: string, engine: InferenceEngine, clips: BenchClip[]): Promise<SingleRequestProbe> {
+  const excess: number[] = [];
+  const model: number[] = [];
+  const service: number[] = [];
+  for (const clip of clips) {
+    await engine.transcribe([clip.samples.slice()]);
+    const upload = uploadClip(clip.id, clip.wav, clip.seconds, 'audio/wav', 'wav');
+    const form = new FormData();
+    form.append('file', upload.blob, upload.filename);
+    form.append('model', 'whisper-1');
+    const t0 = performance.now();
+    const res = await fetch(`${url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+    await res.text();
+    const serviceMs = performance.now() - t0;
+    if (res.status !== 200) continue;
+    const copy = clip.samples.slice();
+    const t1 = performance.now();
+    await engine.transcribe([copy]);
+    const modelMs = performance.now() - t1;
+    excess.push(serviceMs - modelMs);
+    model.push(modelMs);
+    service.push(serviceMs);
+  }
+  const pick = (xs: number[]) => (xs.length ? round1(median(xs)) : null);
+  return { pairs: excess.length, p50: pick(excess), model_single_ms_p50: pick(model), service_p50_ms: pick(service) };
+}
