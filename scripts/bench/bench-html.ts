@@ -1,4 +1,4 @@
-import { esc, yTicks } from '../../src/metrics/report/html/svg-chart.js';
+import { esc, linePath, REPORT_STYLE, yTicks } from '../../src/metrics/report/html/svg-chart.js';
 import { limitAtMaxBatch, type BenchResult } from './bench-result.js';
 
 /** A series over categories (concurrency levels, batch sizes); null leaves a gap. */
@@ -30,13 +30,7 @@ function categoryChart(title: string, unit: string, xLabel: string, labels: stri
   out.push(`<text x="${PAD.left + pw / 2}" y="${H - 6}" class="xlabel">${esc(xLabel)}</text>`);
   let legendX = PAD.left;
   for (const s of series) {
-    let d = '';
-    let pen = false;
-    s.values.forEach((v, i) => {
-      if (v === null) return void (pen = false);
-      d += `${pen ? 'L' : 'M'}${r(x(i))},${r(y(v))}`;
-      pen = true;
-    });
+    const d = linePath(s.values, x, y);
     if (d) out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     s.values.forEach((v, i) => {
       if (v !== null && !s.dashed) out.push(`<circle cx="${r(x(i))}" cy="${r(y(v))}" r="3" fill="${s.color}"><title>${esc(`${s.name} at ${labels[i]}: ${v} ${unit}`)}</title></circle>`);
@@ -48,19 +42,7 @@ function categoryChart(title: string, unit: string, xLabel: string, labels: stri
   return out.join('\n');
 }
 
-const STYLE = `
-body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 1100px; }
-h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
-.meta { color: #555; margin: 2px 0; }
-.chart { display: block; margin: 8px 0 16px; }
-.chart .title { font-size: 13px; font-weight: 600; fill: #222; }
-.chart .grid { stroke: #e3e3e3; }
-.chart .ylabel { font-size: 11px; fill: #666; text-anchor: end; }
-.chart .xlabel { font-size: 11px; fill: #666; text-anchor: middle; }
-.chart .legend { font-size: 11px; fill: #333; }
-table { border-collapse: collapse; margin: 8px 0 20px; font-size: 12px; }
-th, td { padding: 2px 10px; border-bottom: 1px solid #eee; }
-td { text-align: right; font-variant-numeric: tabular-nums; } td.label { text-align: left; }
+const STYLE = `${REPORT_STYLE}table { font-size: 12px; }
 .met { color: #0a7d32; } .missed { color: #b3261e; }
 `;
 

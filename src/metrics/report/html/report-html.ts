@@ -2,25 +2,12 @@ import type { MetricsReport } from '../metrics-report.js';
 import { windowTable } from '../report-rows.js';
 import { reportHeader } from '../report-text.js';
 import type { TimeBucket } from '../time-buckets.js';
-import { esc, svgChart, type ChartSeries } from './svg-chart.js';
+import { esc, REPORT_STYLE, svgChart, type ChartSeries } from './svg-chart.js';
 
 // Distinct on white and for the common forms of colour blindness (Okabe–Ito).
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'];
 
-const STYLE = `
-body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 980px; }
-h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
-.meta { color: #555; margin: 2px 0; }
-.chart { display: block; margin: 8px 0 16px; }
-.chart .title { font-size: 13px; font-weight: 600; fill: #222; }
-.chart .grid { stroke: #e3e3e3; }
-.chart .ylabel { font-size: 11px; fill: #666; text-anchor: end; }
-.chart .xlabel { font-size: 11px; fill: #666; text-anchor: middle; }
-.chart .legend { font-size: 11px; fill: #333; }
-table { border-collapse: collapse; margin: 8px 0 20px; }
-th, td { padding: 2px 10px; border-bottom: 1px solid #eee; }
-td { text-align: right; font-variant-numeric: tabular-nums; }
-td.label { text-align: left; } td.sub { padding-left: 24px; color: #555; }
+const STYLE = `${REPORT_STYLE}td.sub { padding-left: 24px; color: #555; }
 `;
 
 /**

@@ -55,17 +55,38 @@ export function svgChart(input: ChartInput): string {
   return parts.join('\n');
 }
 
+/** The SVG path of a series; a null breaks the line, so a missing point is never drawn as a zero. */
+export function linePath(values: (number | null)[], x: (i: number) => number, y: (v: number) => number): string {
+  let d = '';
+  let pen = false;
+  values.forEach((v, i) => {
+    if (v === null) return void (pen = false);
+    d += `${pen ? 'L' : 'M'}${r(x(i))},${r(y(v))}`;
+    pen = true;
+  });
+  return d;
+}
+
+/** Page styles shared by the self-contained HTML reports (metrics report, benchmark). */
+export const REPORT_STYLE = `
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 1100px; }
+h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
+.meta { color: #555; margin: 2px 0; }
+.chart { display: block; margin: 8px 0 16px; }
+.chart .title { font-size: 13px; font-weight: 600; fill: #222; }
+.chart .grid { stroke: #e3e3e3; }
+.chart .ylabel { font-size: 11px; fill: #666; text-anchor: end; }
+.chart .xlabel { font-size: 11px; fill: #666; text-anchor: middle; }
+.chart .legend { font-size: 11px; fill: #333; }
+table { border-collapse: collapse; margin: 8px 0 20px; }
+th, td { padding: 2px 10px; border-bottom: 1px solid #eee; }
+td { text-align: right; font-variant-numeric: tabular-nums; } td.label { text-align: left; }
+`;
+
 function lines(input: ChartInput, x: (i: number) => number, y: (v: number) => number): string[] {
   const out: string[] = [];
   for (const s of input.series) {
-    // A null breaks the line, so a bucket without requests is never drawn as a zero latency.
-    let d = '';
-    let pen = false;
-    s.values.forEach((v, i) => {
-      if (v === null) return void (pen = false);
-      d += `${pen ? 'L' : 'M'}${r(x(i))},${r(y(v))}`;
-      pen = true;
-    });
+    const d = linePath(s.values, x, y);
     if (d) out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`);
     s.values.forEach((v, i) => {
       if (v !== null) out.push(`<circle cx="${r(x(i))}" cy="${r(y(v))}" r="2" fill="${s.color}"><title>${esc(`${s.name} ${isoMinute(input.times[i])}: ${formatTick(v)} ${input.unit}`)}</title></circle>`);
