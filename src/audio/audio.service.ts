@@ -9,7 +9,7 @@ import { locateFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
 import { TARGET_RATE } from './resampler.js';
 import { soundTrackSeconds } from './iso-bmff.js';
 import { TempSpool } from './temp-spool.js';
-import type { WavDecodeRequest, WavDecodeResult } from './wav-decode.task.js';
+import { decodeWav, type WavDecodeRequest, type WavDecodeResult } from './wav-decode.task.js';
 import { isWav } from './wav-reader.js';
 
 export interface DecodedAudio {
@@ -19,6 +19,17 @@ export interface DecodedAudio {
   /** Which path decoded it: the in-process WAV parser, ffmpeg over a pipe, or ffmpeg from a spooled file. */
   decoder: 'wav' | 'ffmpeg' | 'ffmpeg-file';
   decodeMs: number;
+}
+
+/** Up to ~60 s of 16 kHz PCM16: small enough to parse on the event loop in well under a millisecond per second. */
+const INLINE_WAV_BYTES = 2 * 1024 * 1024;
+
+/** A canonical WAV header (fmt at offset 12) for 16 kHz, mono, 16-bit integer PCM. */
+function isPlainWav16k(bytes: Uint8Array): boolean {
+  if (bytes.length < 44) return false;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 44);
+  const fmt = String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]);
+  return fmt === 'fmt ' && v.getUint16(20, true) === 1 && v.getUint16(22, true) === 1 && v.getUint32(24, true) === TARGET_RATE && v.getUint16(34, true) === 16;
 }
 
 /** ISO-BMFF (mp4, m4a, mov, 3gp): `ftyp` at offset 4. Its index may sit at the end, which needs seeking. */
@@ -75,7 +86,9 @@ export class AudioService implements OnModuleDestroy {
     const maxSeconds = this.config.maxAudioSeconds;
 
     if (isWav(bytes)) {
-      const result = await this.runWav({ bytes, maxSeconds }, signal);
+      // 16 kHz mono PCM16 needs no resampling: parsing it here costs less than a round trip to the pool.
+      const inline = bytes.length <= INLINE_WAV_BYTES && isPlainWav16k(bytes);
+      const result = inline ? await decodeWav({ bytes, maxSeconds }) : await this.runWav({ bytes, maxSeconds }, signal);
       if (result.kind === 'too-long') throw new AudioTooLongError(result.seconds, maxSeconds);
       if (result.kind === 'audio') return this.nonEmpty(result.samples, 'wav', done);
       this.logger.debug(`WAV fast path declined (${result.reason}); using ffmpeg`);
