@@ -4,35 +4,42 @@ import { AppConfig } from '../config/app-config.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/**
+ * A test for "is this one of the secrets": SHA-256 digests compared with timingSafeEqual, every secret every
+ * time, so neither content nor length leaks through timing.
+ */
+export function secretMatcher(secrets: string[]): (candidate: string) => boolean {
+  const digests = secrets.map(digest);
+  return (candidate) => {
+    const given = digest(candidate);
+    let ok = false;
+    for (const d of digests) ok = timingSafeEqual(d, given) || ok;
+    return ok;
+  };
+}
+
 export type KeyCheck = 'ok' | 'missing' | 'invalid';
 
-/**
- * PARAKEET_API_KEYS. Keys are compared as SHA-256 digests with timingSafeEqual, so neither content nor
- * length leaks through timing; every key is compared every time.
- */
+/** PARAKEET_API_KEYS, compared in constant time (secretMatcher). */
 @Injectable()
 export class ApiKeys {
-  private readonly keys: Buffer[];
+  readonly required: boolean;
+  private readonly matches: (candidate: string) => boolean;
 
   constructor(config: AppConfig) {
-    this.keys = (config.apiKeys ?? '').split(',').map((k) => k.trim()).filter(Boolean).map(digest);
+    const keys = (config.apiKeys ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+    this.required = keys.length > 0;
+    this.matches = secretMatcher(keys);
     const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.host);
-    if (this.keys.length === 0 && !loopback) {
+    if (!this.required && !loopback) {
       new Logger(ApiKeys.name).warn(`PARAKEET_API_KEYS is unset: the API on ${config.host}:${config.port} is open to anyone who can reach it`);
     }
-  }
-
-  get required(): boolean {
-    return this.keys.length > 0;
   }
 
   check(candidate: string | undefined): KeyCheck {
     if (!this.required) return 'ok';
     if (!candidate) return 'missing';
-    const given = digest(candidate);
-    let ok = false;
-    for (const key of this.keys) ok = timingSafeEqual(key, given) || ok;
-    return ok ? 'ok' : 'invalid';
+    return this.matches(candidate) ? 'ok' : 'invalid';
   }
 }
 

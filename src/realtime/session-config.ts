@@ -1,3 +1,4 @@
+import { isEnglish } from '../common/language.js';
 import { isObject } from './protocol/client-events.js';
 import { RealtimeProtocolError } from './protocol/realtime-error.js';
 
@@ -25,7 +26,6 @@ export interface SessionConfig {
 }
 
 export const OPENAI_VAD: ServerVad = { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 };
-const ENGLISH = new Set(['en', 'eng', 'english', 'en-us', 'en-gb']);
 const GA_FORMATS: Record<string, AudioEncoding> = { 'audio/pcm': 'pcm16', 'audio/pcmu': 'g711_ulaw', 'audio/pcma': 'g711_alaw' };
 const GA_NAMES: Record<AudioEncoding, string> = { pcm16: 'audio/pcm', g711_ulaw: 'audio/pcmu', g711_alaw: 'audio/pcma' };
 
@@ -116,7 +116,7 @@ function setTranscription(next: SessionConfig, value: unknown, param: string, mo
     next.model = value.model;
   }
   if (value.language !== undefined && value.language !== null && value.language !== '') {
-    if (typeof value.language !== 'string' || !ENGLISH.has(value.language.toLowerCase())) {
+    if (typeof value.language !== 'string' || !isEnglish(value.language)) {
       throw new RealtimeProtocolError('unsupported_language', `${param}.language: this model transcribes English only (use "en").`, `${param}.language`);
     }
     next.language = value.language;

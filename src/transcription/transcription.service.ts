@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AudioService, type DecodedAudio } from '../audio/audio.service.js';
 import { TARGET_RATE } from '../audio/resampler.js';
 import { ApiError } from '../common/api-error.js';
+import { isEnglish } from '../common/language.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelService } from '../model/model.service.js';
 import type { ChunkSpan } from '../scheduler/chunk-plan.js';
@@ -13,8 +14,6 @@ import type { SpeechDetectorSettings } from '../vad/speech-detector.js';
 import { VadService } from '../vad/vad.service.js';
 import { serverVadSettings } from './chunking-strategy.js';
 import type { TranscriptionRequestDto } from './transcription-request.dto.js';
-
-const ENGLISH = new Set(['en', 'eng', 'english', 'en-us', 'en-gb']);
 
 export interface TranscriptionOutcome extends ScheduledResult {
   audio: Pick<DecodedAudio, 'duration' | 'decoder' | 'decodeMs'>;
@@ -37,7 +36,7 @@ export class TranscriptionService {
   }
 
   checkRequest(fields: TranscriptionRequestDto): void {
-    if (fields.language && !ENGLISH.has(fields.language.toLowerCase())) {
+    if (fields.language && !isEnglish(fields.language)) {
       throw new ApiError(400, `Unsupported language "${fields.language.slice(0, 16)}": this model transcribes English only (use "en").`, 'unsupported_language', 'language');
     }
     if (this.config.strictModel && fields.model && !this.modelIds().includes(fields.model)) {
