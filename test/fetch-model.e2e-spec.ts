@@ -1,24 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeHub } from './helpers/fake-hub.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
+import { runScript } from './helpers/processes.js';
 
 const REPO = 'istupakov/parakeet-tdt-0.6b-v2-onnx';
 
-function fetchModel(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'scripts', 'fetch-model.js'), ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const fetchModel = (args: string[], env: Record<string, string> = {}) => runScript('fetch-model', args, env);
 
 describe('npm run fetch-model', () => {
   let model: string;

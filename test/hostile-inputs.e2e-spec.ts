@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { AudioService } from '../src/audio/audio.service.js';
 import { startApp, type RunningApp } from './helpers/app.js';
+import { multipartBody, type Part } from './helpers/multipart.js';
 import { childProcesses } from './helpers/processes.js';
 import { pcm16Base64, RealtimeClient, type RealtimeEvent } from './helpers/realtime-client.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
@@ -207,33 +208,7 @@ function lyingMp4(): Uint8Array {
 // ---------------------------------------------------------------------------------------------------------
 // Multipart on the wire
 
-interface Part {
-  name?: string;
-  filename?: string;
-  type?: string;
-  body: Uint8Array | string;
-  /** Replaces the generated part headers. */
-  headers?: string;
-}
-
 const BOUNDARY = '----hostile-corpus-7d1f';
-
-/** A multipart/form-data body written by hand, so that it can be wrong in every way. */
-function multipartBody(parts: Part[], { boundary = BOUNDARY, close = true } = {}): Buffer {
-  const chunks: (Uint8Array | string)[] = [];
-  for (const p of parts) {
-    chunks.push(`--${boundary}\r\n`);
-    if (p.headers !== undefined) chunks.push(p.headers);
-    else {
-      const disposition = [`form-data`, ...(p.name !== undefined ? [`name="${p.name}"`] : []), ...(p.filename !== undefined ? [`filename="${p.filename}"`] : [])].join('; ');
-      chunks.push(`Content-Disposition: ${disposition}\r\n`);
-      if (p.type) chunks.push(`Content-Type: ${p.type}\r\n`);
-    }
-    chunks.push('\r\n', p.body, '\r\n');
-  }
-  if (close) chunks.push(`--${boundary}--\r\n`);
-  return concat(...chunks);
-}
 
 const filePart = (body: Uint8Array, filename = 'audio.bin', name = 'file'): Part => ({ name, filename, type: 'application/octet-stream', body });
 const field = (name: string, value: string): Part => ({ name, body: value });
@@ -253,7 +228,7 @@ function postRaw(body: Uint8Array, contentType: string | undefined, headers: Rec
 
 /** POST a hand-written form: the audio (if any) and fields, in order. */
 const postForm = (parts: Part[], headers: Record<string, string> = {}, options: { boundary?: string; close?: boolean; contentType?: string } = {}) =>
-  postRaw(multipartBody(parts, options), options.contentType ?? `multipart/form-data; boundary=${options.boundary ?? BOUNDARY}`, headers);
+  postRaw(multipartBody(parts, options.boundary ?? BOUNDARY, options.close ?? true), options.contentType ?? `multipart/form-data; boundary=${options.boundary ?? BOUNDARY}`, headers);
 
 /** The usual request: `file` plus fields. */
 const upload = (file: Uint8Array, fields: [string, string][] = [], filename = 'audio.bin') => postForm([...fields.map(([k, v]) => field(k, v)), filePart(file, filename)]);
@@ -356,7 +331,7 @@ const REST_CASES: RestCase[] = [
   // broken multipart
   ['a body whose boundary is not the declared one', 400, undefined, () => postForm([filePart(goodWav())], {}, { contentType: 'multipart/form-data; boundary=something-else' })],
   ['multipart/form-data without a boundary', 400, undefined, () => postForm([filePart(goodWav())], {}, { contentType: 'multipart/form-data' })],
-  ['a multipart body cut inside the file part', 400, undefined, () => postRaw(multipartBody([filePart(goodWav())]).subarray(0, 20000), `multipart/form-data; boundary=${BOUNDARY}`)],
+  ['a multipart body cut inside the file part', 400, undefined, () => postRaw(multipartBody([filePart(goodWav())], BOUNDARY).subarray(0, 20000), `multipart/form-data; boundary=${BOUNDARY}`)],
   ['a multipart body without its closing boundary', 400, undefined, () => postForm([filePart(goodWav())], {}, { close: false })],
   ['a part with a malformed header line', 400, undefined, () => postForm([{ headers: 'Content-Disposition form-data name=file\r\nthis is not a header\r\n', body: goodWav() }])],
   ['a part without a name', 400, 'invalid_request', () => postForm([{ filename: 'a.wav', body: goodWav() }])],

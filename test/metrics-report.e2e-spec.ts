@@ -1,23 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { runScript } from './helpers/processes.js';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 
-function metricsReport(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'scripts', 'metrics-report.js'), ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const metricsReport = (args: string[], env: Record<string, string> = {}) => runScript('metrics-report', args, env);
 
 /** A line finished `minutesAgo` before NOW; a success unless `code` says otherwise. */
 function line(minutesAgo: number, total: number | null, code = 200, endpoint = 'transcriptions'): string {

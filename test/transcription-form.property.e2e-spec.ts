@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ApiError } from '../src/common/api-error.js';
 import { RESPONSE_FORMATS } from '../src/transcription/formatters.js';
 import { readTranscriptionForm } from '../src/transcription/transcription-form.js';
+import { multipartBody, type Part } from './helpers/multipart.js';
 
 /**
  * Property tests for the multipart form reader (src/transcription/transcription-form.ts). Fastify's `inject`
@@ -61,34 +62,6 @@ async function post(body: Buffer, contentType: string): Promise<Answer> {
 /** Never a 5xx, never stuck: the client's mistake is always a 4xx. */
 function expectAnswered(answer: Answer): void {
   expect([answer.status, answer.body.unexpected]).toEqual([answer.status >= 200 && answer.status < 500 ? answer.status : 'a 2xx or 4xx', undefined]);
-}
-
-interface Part {
-  name?: string;
-  filename?: string;
-  type?: string;
-  body: Uint8Array | string;
-  /** Replaces the part's generated headers. */
-  headers?: string;
-}
-
-function multipartBody(parts: Part[], boundary: string, close = true): Buffer {
-  const chunks: Buffer[] = [];
-  const text = (s: string) => chunks.push(Buffer.from(s, 'utf8'));
-  for (const p of parts) {
-    text(`--${boundary}\r\n`);
-    if (p.headers !== undefined) text(p.headers);
-    else {
-      const params = [...(p.name !== undefined ? [`name="${p.name}"`] : []), ...(p.filename !== undefined ? [`filename="${p.filename}"`] : [])];
-      text(`Content-Disposition: ${['form-data', ...params].join('; ')}\r\n`);
-      if (p.type) text(`Content-Type: ${p.type}\r\n`);
-    }
-    text('\r\n');
-    chunks.push(typeof p.body === 'string' ? Buffer.from(p.body, 'utf8') : Buffer.from(p.body));
-    text('\r\n');
-  }
-  if (close) text(`--${boundary}--\r\n`);
-  return Buffer.concat(chunks);
 }
 
 const boundaryArb = fc.stringMatching(/^[A-Za-z0-9'()+_,./:=?-]{1,40}$/).map((s) => `fc-${s}`);

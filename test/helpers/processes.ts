@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Live child processes of this process whose command name is `name` (read from /proc). */
 export function childProcesses(name: string): number[] {
@@ -36,4 +38,17 @@ export function openNonSocketFileCount(): number {
     }
   }
   return n;
+}
+
+/** Runs a built script (`dist/scripts/NAME.js`) as a child process with only PATH and `env` set. */
+export function runScript(name: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'scripts', `${name}.js`), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
