@@ -108,23 +108,16 @@ class OrtTDT:
                                                                  "length": flen.astype(np.int64)})
         return out, el
 
-    def decode_one(self, enc_bdt, enc_len):
-        """enc_bdt: [D, T'] one utterance. Contract §4.3."""
-        L, H = self.state_shape
-        h = np.zeros((L, 1, H), np.float32)
-        c = np.zeros((L, 1, H), np.float32)
+    def greedy(self, enc_len, joint, emit):
+        """TDT greedy decoding (contract §4.3) over one utterance. joint(t) gives the joint's logits at frame t for
+        the current prediction state; emit(token) advances that state (only a non-blank token does)."""
         tokens, t, emitted = [], 0, 0
         while t < enc_len:
-            prev = tokens[-1] if tokens else self.blank
-            logits, nh, nc = self.dec.run(["outputs", "output_states_1", "output_states_2"], {
-                "encoder_outputs": enc_bdt[None, :, t:t + 1].astype(np.float32),
-                "targets": np.array([[prev]], np.int32), "target_length": np.array([1], np.int32),
-                "input_states_1": h, "input_states_2": c})
-            v = logits.reshape(-1)
+            v = joint(t)
             token = int(np.argmax(v[:self.V1]))
             step = self.durations[int(np.argmax(v[self.V1:]))]
             if token != self.blank:
-                h, c = nh, nc
+                emit(token)
                 tokens.append(token)
                 emitted += 1
             if step > 0:
@@ -137,6 +130,23 @@ class OrtTDT:
                 t += 1
                 emitted = 0
         return tokens
+
+    def decode_one(self, enc_bdt, enc_len):
+        """enc_bdt: [D, T'] one utterance, through decoder_joint-model.onnx."""
+        L, H = self.state_shape
+        st = {"prev": self.blank, "h": np.zeros((L, 1, H), np.float32), "c": np.zeros((L, 1, H), np.float32)}
+
+        def joint(t):
+            logits, st["nh"], st["nc"] = self.dec.run(["outputs", "output_states_1", "output_states_2"], {
+                "encoder_outputs": enc_bdt[None, :, t:t + 1].astype(np.float32),
+                "targets": np.array([[st["prev"]]], np.int32), "target_length": np.array([1], np.int32),
+                "input_states_1": st["h"], "input_states_2": st["c"]})
+            return logits.reshape(-1)
+
+        def emit(token):
+            st["prev"], st["h"], st["c"] = token, st["nh"], st["nc"]
+
+        return self.greedy(enc_len, joint, emit)
 
     def text(self, tokens):
         s = "".join(self.vocab[t] for t in tokens)
@@ -157,6 +167,29 @@ def wer_counts(ref: str, hyp: str):
             d[j] = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
             prev = cur
     return d[len(h)], len(r)
+
+
+def evaluate_sets(o, sets, batch=8, examples=3):
+    """WER per test set through an OrtTDT. sets: name -> [(int16 audio, {"text": ...}), ...]. Returns name -> counts,
+    WER, non-empty transcripts, every hypothesis (in order) and the first few ref/hyp pairs."""
+    out = {}
+    for name, items in sets.items():
+        errs = words = nonempty = 0
+        hyps, shown = [], []
+        for i in range(0, len(items), batch):
+            chunk = items[i:i + batch]
+            f, F = numpy_features([x.astype(np.float32) / 32768 for x, _ in chunk])
+            for (_, item), h in zip(chunk, o.transcribe_feats(f, F)):
+                e, n = wer_counts(item["text"], h)
+                errs += e
+                words += n
+                nonempty += int(bool(h.strip()))
+                hyps.append(h)
+                if len(shown) < examples:
+                    shown.append({"ref": item["text"], "hyp": h, "voice": item.get("voice")})
+        out[name] = {"n": len(items), "words": words, "errors": errs, "wer": round(100 * errs / max(1, words), 2),
+                     "nonempty": nonempty, "hyps": hyps, "examples": shown}
+    return out
 
 
 def numpy_features(wavs):
@@ -253,31 +286,18 @@ class OrtSherpaTDT(OrtTDT):
 
     def decode_one(self, enc_bdt, enc_len):
         L, H = self.state_shape
-        h = np.zeros((L, 1, H), np.float32)
-        c = np.zeros((L, 1, H), np.float32)
 
         def pred(tok, h, c):
             return self.sdec.run(None, {"targets": np.array([[tok]], np.int32), "target_length": np.array([1], np.int32),
                                         "states.1": h, "states.2": c})
-        g, _, nh, nc = pred(self.blank, h, c)
-        tokens, t, emitted = [], 0, 0
-        while t < enc_len:
-            v = self.sjoin.run(None, {"encoder_outputs": enc_bdt[None, :, t:t + 1].astype(np.float32),
-                                      "decoder_outputs": g})[0].reshape(-1)
-            token = int(np.argmax(v[:self.V1]))
-            step = self.durations[int(np.argmax(v[self.V1:]))]
-            if token != self.blank:
-                h, c = nh, nc
-                tokens.append(token)
-                emitted += 1
-                g, _, nh, nc = pred(token, h, c)
-            if step > 0:
-                t += step
-                emitted = 0
-            elif token == self.blank:
-                t += 1
-                emitted = 0
-            elif emitted == self.max_tokens:
-                t += 1
-                emitted = 0
-        return tokens
+        st = {}
+        st["g"], _, st["h"], st["c"] = pred(self.blank, np.zeros((L, 1, H), np.float32), np.zeros((L, 1, H), np.float32))
+
+        def joint(t):
+            return self.sjoin.run(None, {"encoder_outputs": enc_bdt[None, :, t:t + 1].astype(np.float32),
+                                         "decoder_outputs": st["g"]})[0].reshape(-1)
+
+        def emit(token):
+            st["g"], _, st["h"], st["c"] = pred(token, st["h"], st["c"])
+
+        return self.greedy(enc_len, joint, emit)

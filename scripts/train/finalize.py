@@ -38,24 +38,7 @@ def write_wav(path, x16):
 
 
 def evaluate(model_dir, enc_file, sets, threads=2):
-    o = export.OrtTDT(model_dir, enc_file, threads=threads)
-    out = {}
-    for name, items in sets.items():
-        errs = words = nonempty = 0
-        hyps_all = []
-        for i in range(0, len(items), 8):
-            chunk = items[i:i + 8]
-            f, F = export.numpy_features([x.astype(np.float32) / 32768 for x, _ in chunk])
-            hyps = o.transcribe_feats(f, F)
-            for (x, item), h in zip(chunk, hyps):
-                e, n = export.wer_counts(item["text"], h)
-                errs += e
-                words += n
-                nonempty += int(bool(h.strip()))
-                hyps_all.append(h)
-        out[name] = {"n": len(items), "words": words, "errors": errs,
-                     "wer": round(100 * errs / max(1, words), 2), "nonempty": nonempty, "hyps": hyps_all}
-    return out
+    return export.evaluate_sets(export.OrtTDT(model_dir, enc_file, threads=threads), sets, batch=8)
 
 
 def by_source(sets, res, textroot):

@@ -453,24 +453,9 @@ def main():
     for enc_file in ("encoder-model.onnx", "encoder-model.int8.onnx"):
         o = export.OrtTDT(onnx_dir, enc_file, threads=8)
         tag = "int8" if "int8" in enc_file else "fp32"
-        for name, items in sorted(sets.items()):
-            errs = words = nonempty = 0
-            examples = []
-            for i in range(0, len(items), 16):
-                chunk = items[i:i + 16]
-                f, F = export.numpy_features([x.astype(np.float32) / 32768 for x, _ in chunk])
-                hyps = o.transcribe_feats(f, F)
-                for (x, item), h in zip(chunk, hyps):
-                    e, n = export.wer_counts(item["text"], h)
-                    errs += e
-                    words += n
-                    nonempty += int(bool(h.strip()))
-                    if len(examples) < 3:
-                        examples.append({"ref": item["text"], "hyp": h, "voice": item.get("voice")})
-            res = {"n": len(items), "wer": round(100 * errs / max(1, words), 2), "words": words,
-                   "nonempty": nonempty, "examples": examples}
-            results["sets"].setdefault(tag, {})[name] = res
-            log(f"[{tag}] {name}: n={len(items)} WER {res['wer']}% nonempty {nonempty}")
+        for name, res in sorted(export.evaluate_sets(o, sets, batch=16).items()):
+            results["sets"].setdefault(tag, {})[name] = {k: res[k] for k in ("n", "wer", "words", "nonempty", "examples")}
+            log(f"[{tag}] {name}: n={res['n']} WER {res['wer']}% nonempty {res['nonempty']}")
     # batch vs single consistency (fp32)
     o = export.OrtTDT(onnx_dir, "encoder-model.onnx", threads=8)
     items = sets.get("sent_flite", [])[:4] + sets.get("voice_espeak", [])[:4]
