@@ -46,6 +46,26 @@ describe('embedded default model', () => {
     });
     expect(errors / words).toBeLessThanOrEqual(MAX_HELDOUT_WER);
   });
+
+  it('gives every clip the same transcript alone as in a batch of 8 mixed lengths (the int8 encoder quantizes each clip on its own)', async () => {
+    const clips = items.map((i) => readWav(readFileSync(join(HELDOUT, i.file))).samples);
+    // Longest with shortest, so every batch pads a lot if it pads at all.
+    const order = clips.map((_, k) => k).sort((a, b) => clips[a].length - clips[b].length);
+    const mixed = order.map((_, j) => order[j % 2 ? order.length - 1 - (j >> 1) : j >> 1]);
+    const inBatch = new Map<number, string>();
+    for (let j = 0; j < mixed.length; j += 8) {
+      const group = mixed.slice(j, j + 8);
+      const { transcripts } = await runner.run(group.map((k) => clips[k].slice()));
+      group.forEach((k, g) => inBatch.set(k, transcripts[g].text));
+    }
+    const differ: string[] = [];
+    for (let k = 0; k < clips.length; k++) {
+      const alone = (await runner.run([clips[k].slice()])).transcripts[0].text;
+      if (alone !== inBatch.get(k)) differ.push(`${items[k].file}: alone "${alone}", batched "${inBatch.get(k)}"`);
+    }
+    expect(differ).toEqual([]);
+    expect([...inBatch.values()].filter((t) => t).length).toBeGreaterThanOrEqual(20);
+  });
 });
 
 describe('chunked long audio on the embedded model', () => {

@@ -5,12 +5,13 @@ import { NemoFeaturizer } from '../src/asr/nemo-featurizer.js';
 import { Vocabulary } from '../src/asr/vocabulary.js';
 import { modelFiles } from '../src/model/model-directory.js';
 import { InferenceError, ModelRunner } from '../src/model/runner/model-runner.js';
+import type { EncoderBatching } from '../src/model/runner/runner-protocol.js';
 import { FAIL_MARKER_FRAMES } from '../scripts/test-model/make-test-model.js';
 import { mixedClips } from './helpers/audio.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
 
-const runnerFor = (dir: string, warmup = [1, 8]) =>
-  new ModelRunner({ files: modelFiles(dir, 'none'), intraOpThreads: 1, providers: ['cpu'], warmupBatchSizes: warmup });
+const runnerFor = (dir: string, warmup = [1, 8], encoderBatching: EncoderBatching | 'auto' = 'auto') =>
+  new ModelRunner({ files: modelFiles(dir, 'none'), intraOpThreads: 1, providers: ['cpu'], warmupBatchSizes: warmup, encoderBatching });
 
 /**
  * The unbatched reference: parakeet-contract.md §4.3 written out directly, one utterance and one
@@ -71,15 +72,21 @@ async function referenceDecode(dir: string, audio: Float32Array): Promise<number
   return tokens;
 }
 
-describe.each(['tiny', 'parakeet'] as const)('inference core on a generated %s-shape model', (shape) => {
+// The CPU runs the encoder once per clip; `padded` (one call per batch, what a GPU gets) is held to the same rules.
+describe.each([
+  ['tiny', 'auto'],
+  ['parakeet', 'auto'],
+  ['tiny', 'padded'],
+] as const)('inference core on a generated %s-shape model, encoder batching %s', (shape, encoderBatching) => {
   let dir: string;
   let runner: ModelRunner;
   const clips = mixedClips(8, shape === 'tiny' ? 1 : 2);
 
   beforeAll(async () => {
     dir = testModel({ shape, seed: 7 });
-    runner = runnerFor(dir);
-    await runner.start();
+    runner = runnerFor(dir, [1, 8], encoderBatching);
+    const info = await runner.start();
+    expect(info.encoderBatching).toBe(encoderBatching === 'auto' ? 'per-item' : encoderBatching);
   });
   afterAll(async () => {
     await runner.close();

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { NEMO128, NemoFeaturizer } from '../../asr/nemo-featurizer.js';
-import { TdtGreedyDecoder } from '../../asr/tdt-greedy-decoder.js';
+import { TdtGreedyDecoder, type EncoderBatch } from '../../asr/tdt-greedy-decoder.js';
 import { buildTranscript } from '../../asr/transcript.js';
 import type { Vocabulary } from '../../asr/vocabulary.js';
 import { inspectModelDirectory, ModelDirectoryError } from '../model-directory.js';
@@ -101,6 +101,7 @@ export class InferenceEngine {
       sampleRate: config.sampleRate,
       loadMs: performance.now() - started,
       warmupMs: 0,
+      encoderBatching: options.encoderBatching && options.encoderBatching !== 'auto' ? options.encoderBatching : enc.provider === 'cpu' ? 'per-item' : 'padded',
     };
     const engine = new InferenceEngine(info, enc.session, joint.session, featurizer, decoder, vocabulary, config);
     const warmStart = performance.now();
@@ -111,6 +112,18 @@ export class InferenceEngine {
 
   async transcribe(audio: Float32Array[]): Promise<BatchResult> {
     const t0 = performance.now();
+    const encoded = this.info.encoderBatching === 'per-item' ? await this.encodeEach(audio) : await this.encodePadded(audio);
+    const t2 = performance.now();
+    const decoded = await this.decoder.decode(encoded.batch);
+    const sampleRate = this.info.sampleRate;
+    const transcripts = decoded.map((d, b) => buildTranscript(d, this.vocabulary, this.info.frameSeconds, audio[b].length / sampleRate));
+    const t3 = performance.now();
+    return { transcripts, timings: { featurizeMs: encoded.featurizeMs, encoderMs: t2 - t0 - encoded.featurizeMs, decodeMs: t3 - t2, totalMs: t3 - t0 } };
+  }
+
+  /** One encoder call over the batch padded to its longest clip: what a GPU wants. */
+  private async encodePadded(audio: Float32Array[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
+    const t0 = performance.now();
     const B = audio.length;
     const nMels = this.config.featuresSize;
     let frames = 1;
@@ -120,25 +133,59 @@ export class InferenceEngine {
     for (let b = 0; b < B; b++) {
       lengths[b] = BigInt(this.featurizer.featurizeInto(audio[b], audio[b].length, features, b * nMels * frames, frames));
     }
-    const t1 = performance.now();
+    const featurizeMs = performance.now() - t0;
     const out = await this.encoder.run({
       audio_signal: new ort.Tensor('float32', features, [B, nMels, frames]),
       length: new ort.Tensor('int64', lengths, [B]),
     });
-    const encoded = out.outputs;
-    const encodedLengths = Array.from(out.encoded_lengths.data as BigInt64Array, Number);
-    const t2 = performance.now();
-    const decoded = await this.decoder.decode({
-      data: encoded.data as Float32Array,
+    const batch: EncoderBatch = {
+      data: out.outputs.data as Float32Array,
       batch: B,
-      dim: Number(encoded.dims[1]),
-      frames: Number(encoded.dims[2]),
-      lengths: encodedLengths,
-    });
-    const sampleRate = this.info.sampleRate;
-    const transcripts = decoded.map((d, b) => buildTranscript(d, this.vocabulary, this.info.frameSeconds, audio[b].length / sampleRate));
-    const t3 = performance.now();
-    return { transcripts, timings: { featurizeMs: t1 - t0, encoderMs: t2 - t1, decodeMs: t3 - t2, totalMs: t3 - t0 } };
+      dim: Number(out.outputs.dims[1]),
+      frames: Number(out.outputs.dims[2]),
+      lengths: Array.from(out.encoded_lengths.data as BigInt64Array, Number),
+    };
+    return { batch, featurizeMs };
+  }
+
+  /**
+   * One encoder call per clip, unpadded, gathered into one [B, D, Tmax] tensor for the batched decoder. On
+   * the CPU the encoder's cost is linear in the frames it is given (no batching gain to lose), so padding
+   * is pure waste, and an int8 encoder's dynamic activation scale then covers this clip alone: the
+   * transcript does not depend on what shared the batch.
+   */
+  private async encodeEach(audio: Float32Array[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
+    const B = audio.length;
+    const nMels = this.config.featuresSize;
+    const outputs: Float32Array[] = [];
+    const lengths = new Array<number>(B);
+    const frameCounts = new Array<number>(B);
+    let featurizeMs = 0;
+    let dim = this.info.encoderDim;
+    for (let b = 0; b < B; b++) {
+      const t0 = performance.now();
+      const frames = this.featurizer.frameCount(audio[b].length);
+      const features = new Float32Array(nMels * frames);
+      const valid = this.featurizer.featurizeInto(audio[b], audio[b].length, features, 0, frames);
+      featurizeMs += performance.now() - t0;
+      const out = await this.encoder.run({
+        audio_signal: new ort.Tensor('float32', features, [1, nMels, frames]),
+        length: new ort.Tensor('int64', BigInt64Array.of(BigInt(valid)), [1]),
+      });
+      outputs.push(out.outputs.data as Float32Array);
+      dim = Number(out.outputs.dims[1]);
+      frameCounts[b] = Number(out.outputs.dims[2]);
+      lengths[b] = Number((out.encoded_lengths.data as BigInt64Array)[0]);
+    }
+    if (B === 1) return { batch: { data: outputs[0], batch: 1, dim, frames: frameCounts[0], lengths }, featurizeMs };
+    const T = Math.max(...frameCounts);
+    const data = new Float32Array(B * dim * T);
+    for (let b = 0; b < B; b++) {
+      const src = outputs[b];
+      const Tb = frameCounts[b];
+      for (let d = 0; d < dim; d++) data.set(src.subarray(d * Tb, (d + 1) * Tb), (b * dim + d) * T);
+    }
+    return { batch: { data, batch: B, dim, frames: T, lengths }, featurizeMs };
   }
 
   async release(): Promise<void> {

@@ -12,7 +12,11 @@ export interface EngineOptions {
   sessionConfig?: Record<string, string>;
   /** Batch sizes run once at load so the first real request pays no first-run costs. */
   warmupBatchSizes: number[];
+  /** `auto`: one unpadded encoder call per clip on the CPU, one padded call per batch on a GPU. */
+  encoderBatching?: EncoderBatching | 'auto';
 }
+
+export type EncoderBatching = 'per-item' | 'padded';
 
 export interface EngineInfo {
   modelName: string;
@@ -29,6 +33,7 @@ export interface EngineInfo {
   sampleRate: number;
   loadMs: number;
   warmupMs: number;
+  encoderBatching: EncoderBatching;
 }
 
 export interface StageTimings {
