@@ -1,3 +1,4 @@
+import { HostResources } from '../src/common/host-resources.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
@@ -30,7 +31,8 @@ try {
   inspectModelDirectory(dir, config.quantization);
   const engine = await InferenceEngine.load({
     files: modelFiles(dir, config.quantization),
-    intraOpThreads: config.ortIntraOpNumThreads,
+    // One engine in this process: it gets the cores an `auto` setting would give a single lane.
+    intraOpThreads: config.ortIntraOpNumThreads === 'auto' ? new HostResources().cores() : config.ortIntraOpNumThreads,
     providers: ['cpu'],
     warmupBatchSizes: [],
   });

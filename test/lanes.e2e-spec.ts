@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { HostResources } from '../src/common/host-resources.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { HubClient } from '../src/model/hub-client.js';
@@ -11,9 +15,9 @@ import { mixedClips } from './helpers/audio.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
 
 /** A ModelService outside Nest, on a generated model; the hub is never contacted for a set directory. */
-function service(dir: string, lanes: number): ModelService {
-  const config = loadConfig({ PARAKEET_MODEL_DIR: dir, PARAKEET_LANES: String(lanes), PARAKEET_PROVIDER: 'cpu', PARAKEET_MICROBATCH_MAX_BATCH: '4', PARAKEET_METRICS_DIR: TEST_METRICS_DIR });
-  return new ModelService(config as AppConfig, new ModelDownloader(new HubClient('http://127.0.0.1:9')), new MetricsService(config as AppConfig));
+function service(dir: string, lanes: number | 'auto', host = new HostResources(), env: Record<string, string> = {}): ModelService {
+  const config = loadConfig({ PARAKEET_MODEL_DIR: dir, PARAKEET_LANES: String(lanes), PARAKEET_PROVIDER: 'cpu', PARAKEET_MICROBATCH_MAX_BATCH: '4', PARAKEET_METRICS_DIR: TEST_METRICS_DIR, ...env });
+  return new ModelService(config as AppConfig, host, new ModelDownloader(new HubClient('http://127.0.0.1:9')), new MetricsService(config as AppConfig));
 }
 
 describe('runner lanes (PARAKEET_LANES)', () => {
@@ -51,6 +55,30 @@ describe('runner lanes (PARAKEET_LANES)', () => {
       expect(texts(parallel).flat().filter((t) => t.length > 0).length).toBeGreaterThanOrEqual(4); // equality of empty texts proves little
     } finally {
       await Promise.all([one.onApplicationShutdown(), two.onApplicationShutdown()]);
+    }
+  });
+
+  it('PARAKEET_LANES=auto on the CPU: one single-threaded lane per usable core, as the cgroup quota allows', async () => {
+    const limited = (cpuMax: string) => {
+      const host = new HostResources();
+      host.cgroupRoot = mkdtempSync(join(tmpdir(), 'cgroup-'));
+      writeFileSync(join(host.cgroupRoot, 'cpu.max'), cpuMax);
+      return host;
+    };
+    const twoCores = service(dir, 'auto', limited('200000 100000'));
+    const oneCore = service(dir, 'auto', limited('50000 100000'));
+    const pinned = service(dir, 'auto', limited('200000 100000'), { ORT_INTRA_OP_NUM_THREADS: '2' });
+    try {
+      await Promise.all([twoCores.load(), oneCore.load(), pinned.load()]);
+      expect([twoCores.laneCount, twoCores.layout!.threads, twoCores.laneLoad]).toEqual([2, 1, [0, 0]]);
+      expect([oneCore.laneCount, oneCore.layout!.threads, oneCore.laneLoad]).toEqual([1, 1, [0]]);
+      expect([pinned.laneCount, pinned.layout!.threads]).toEqual([2, 2]);
+      // Both auto lanes really run: two batches are in different worker threads at once.
+      const inFlight = [mixedClips(2, 3), mixedClips(2, 4)].map((b) => twoCores.transcribeBatch(b));
+      expect(twoCores.laneLoad).toEqual([1, 1]);
+      expect((await Promise.all(inFlight)).map((r) => r.lane).sort()).toEqual([0, 1]);
+    } finally {
+      await Promise.all([twoCores.onApplicationShutdown(), oneCore.onApplicationShutdown(), pinned.onApplicationShutdown()]);
     }
   });
 });

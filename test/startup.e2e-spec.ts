@@ -3,6 +3,7 @@ import { cpSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
+import { HostResources } from '../src/common/host-resources.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
 import { startServer, waitForReady } from './helpers/server-process.js';
 
@@ -42,7 +43,8 @@ describe('start-up', () => {
         details: {
           model: { status: 'up', state: 'ready', source: 'PARAKEET_MODEL_DIR', name: 'parakeet-nest-test-tiny', provider: 'cpu' },
           ffmpeg: { status: 'up', source: 'PATH' },
-          scheduler: { status: 'up', draining: false, queue_depth: 0, lanes: 1 },
+          // PARAKEET_LANES=auto: one lane per usable core, at most 8.
+          scheduler: { status: 'up', draining: false, queue_depth: 0, lanes: Math.min(8, new HostResources().cores()) },
         },
       });
       const missing = await fetch(`${url}/v1/nothing-here`);

@@ -2,7 +2,7 @@
  * Registry of documented environment variables. The schema class declares each variable once, with its
  * default and description, so that loading, validation and the README table all come from one place.
  */
-export type EnvKind = 'int' | 'number' | 'bool' | 'string' | 'enum' | 'optional-string';
+export type EnvKind = 'int' | 'int-or-auto' | 'number' | 'bool' | 'string' | 'enum' | 'optional-string';
 
 export interface EnvVarSpec {
   /** Property name on the schema class. */

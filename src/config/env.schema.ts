@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { EnvVar } from './env-var.decorator.js';
 
 /**
@@ -162,21 +162,29 @@ export class EnvironmentVariables {
 
   @EnvVar({
     name: 'ORT_INTRA_OP_NUM_THREADS',
-    kind: 'int',
-    default: '1',
+    kind: 'int-or-auto',
+    default: 'auto',
     description:
-      'ONNX Runtime intra-op threads per runner lane. 1 suits GPU hosts, where the CPU only feeds the device; on a CPU-only host set it to the cores available to the lane (e.g. the core count for one lane), since the encoder is then compute-bound on the CPU.',
+      'ONNX Runtime intra-op threads per runner lane. `auto`: on the CPU provider the usable cores (cgroup quota included) divided by the lanes, at least 1; 1 when PARAKEET_PROVIDER forces cuda or tensorrt, where the CPU only feeds the device.',
   })
+  @ValidateIf((o: EnvironmentVariables) => o.ortIntraOpNumThreads !== 'auto')
   @IsInt()
   @Min(1)
   @Max(256)
-  ortIntraOpNumThreads!: number;
+  ortIntraOpNumThreads!: number | 'auto';
 
-  @EnvVar({ name: 'PARAKEET_LANES', kind: 'int', default: '1', description: 'Runner lanes: worker threads, each with its own ONNX Runtime sessions.' })
+  @EnvVar({
+    name: 'PARAKEET_LANES',
+    kind: 'int-or-auto',
+    default: 'auto',
+    description:
+      'Runner lanes: worker threads, each with its own ONNX Runtime sessions and its own batch in flight. `auto`: on the CPU provider one lane per usable core, at most 8 and at most what half the memory holds (2 × the model files per lane); 1 on a GPU.',
+  })
+  @ValidateIf((o: EnvironmentVariables) => o.runnerLanes !== 'auto')
   @IsInt()
   @Min(1)
   @Max(64)
-  runnerLanes!: number;
+  runnerLanes!: number | 'auto';
 
   @EnvVar({ name: 'PARAKEET_WARMUP', kind: 'bool', default: '1', description: 'Run every batch size the scheduler will use once at load, so the first request pays nothing.' })
   @IsIn([true, false])

@@ -18,7 +18,8 @@ describe('loadConfig', () => {
       useTensorrt: true,
       trtEngineCache: '/models/trt_cache',
       trtTimingCache: '/models/timing.cache',
-      ortIntraOpNumThreads: 1,
+      ortIntraOpNumThreads: 'auto',
+      runnerLanes: 'auto',
       quantization: 'none',
     });
     expect(c.modelDir).toBeUndefined();
@@ -32,6 +33,10 @@ describe('loadConfig', () => {
     expect(c.queueMaxFactor).toBe(1.5);
   });
 
+  it('takes auto or a whole number for the lane layout', () => {
+    expect(loadConfig({ PARAKEET_LANES: 'AUTO', ORT_INTRA_OP_NUM_THREADS: ' 3 ' })).toMatchObject({ runnerLanes: 'auto', ortIntraOpNumThreads: 3 });
+  });
+
   it.each([
     ['PARAKEET_PORT', 'eighty'],
     ['PARAKEET_PORT', '70000'],
@@ -41,6 +46,9 @@ describe('loadConfig', () => {
     ['PARAKEET_USE_TENSORRT', 'maybe'],
     ['PARAKEET_QUANTIZATION', 'fp4'],
     ['ORT_INTRA_OP_NUM_THREADS', '-1'],
+    ['ORT_INTRA_OP_NUM_THREADS', 'automatic'],
+    ['PARAKEET_LANES', '0'],
+    ['PARAKEET_LANES', '1.5'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     let error: unknown;
     try {

@@ -16,8 +16,11 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
 function convert(spec: EnvVarSpec, raw: string): unknown | { problem: string } {
   const value = raw.trim();
   switch (spec.kind) {
+    case 'int-or-auto':
+      if (value.toLowerCase() === 'auto') return 'auto';
+    // falls through: anything else must be an integer
     case 'int': {
-      if (!/^[+-]?\d+$/.test(value)) return { problem: `${spec.name}=${JSON.stringify(raw)} is not an integer` };
+      if (!/^[+-]?\d+$/.test(value)) return { problem: `${spec.name}=${JSON.stringify(raw)} is not an integer${spec.kind === 'int-or-auto' ? ' or auto' : ''}` };
       return Number(value);
     }
     case 'number': {

@@ -75,7 +75,7 @@ export class HealthController {
 
   private schedulerIndicator() {
     const indicator = this.indicators.check('scheduler');
-    const details = { draining: this.drain.draining, queue_depth: this.scheduler.queued, busy_lanes: this.scheduler.inFlightBatches, lanes: this.config.runnerLanes };
+    const details = { draining: this.drain.draining, queue_depth: this.scheduler.queued, busy_lanes: this.scheduler.inFlightBatches, lanes: this.model.laneCount };
     return this.drain.draining ? indicator.down(details) : indicator.up(details);
   }
 

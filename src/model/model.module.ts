@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HostResources } from '../common/host-resources.js';
 import { AppConfig } from '../config/app-config.js';
 import { HubClient } from './hub-client.js';
 import { ModelDownloader } from './model-downloader.js';
@@ -11,6 +12,7 @@ import { ModelService } from './model.service.js';
       useFactory: (config: AppConfig) => new ModelDownloader(new HubClient(config.hubUrl, config.hfToken)),
       inject: [AppConfig],
     },
+    HostResources,
     ModelService,
   ],
   exports: [ModelService],

@@ -1,5 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { statSync } from 'node:fs';
+import { HostResources } from '../common/host-resources.js';
 import { AppConfig } from '../config/app-config.js';
+import { laneLayout, type LaneLayout } from './lane-layout.js';
 import { inspectModelDirectory, modelFiles, type InspectedModel } from './model-directory.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelDownloader } from './model-downloader.js';
@@ -47,6 +50,8 @@ export class ModelService implements OnApplicationShutdown {
   private readonly logger = new Logger(ModelService.name);
   private readonly warned = new Set<string>();
   private lanes: ModelRunner[] = [];
+  /** Lanes × threads once loaded; the scheduler dispatches one batch per lane. */
+  layout?: LaneLayout;
   private resolved?: ResolvedModel;
   private loading?: Promise<EngineInfo>;
   private nextLane = 0;
@@ -56,6 +61,7 @@ export class ModelService implements OnApplicationShutdown {
 
   constructor(
     private readonly config: AppConfig,
+    private readonly host: HostResources,
     private readonly downloader: ModelDownloader,
     private readonly metrics: MetricsService,
   ) {}
@@ -100,6 +106,11 @@ export class ModelService implements OnApplicationShutdown {
 
   get repository(): string | undefined {
     return this.resolved?.repository;
+  }
+
+  /** Lanes the scheduler may keep busy at once. */
+  get laneCount(): number {
+    return this.layout?.lanes ?? 1;
   }
 
   /** Requests in flight per lane (for tests and diagnostics). */
@@ -177,18 +188,48 @@ export class ModelService implements OnApplicationShutdown {
   private async startLanes(dir: string): Promise<EngineInfo> {
     this.state = 'loading';
     const plan = providerPlan(this.config);
-    const options: EngineOptions = {
-      files: modelFiles(dir, this.config.quantization),
-      intraOpThreads: this.config.ortIntraOpNumThreads,
+    const files = modelFiles(dir, this.config.quantization);
+    const layoutOn = (provider: string) =>
+      laneLayout({
+        lanes: this.config.runnerLanes,
+        threads: this.config.ortIntraOpNumThreads,
+        provider,
+        cores: this.host.cores(),
+        memoryBytes: this.host.memoryBytes(),
+        modelBytes: statSync(files.encoder).size + statSync(files.decoderJoint).size,
+      });
+    // The layout depends on where the sessions land, known only once the first lane has loaded: it starts
+    // with the threads of the first provider tried (1 on a GPU, the CPU's share otherwise).
+    const first = layoutOn(plan.providers[0]);
+    const options = (threads: number): EngineOptions => ({
+      files,
+      intraOpThreads: threads,
       providers: plan.providers,
       deviceId: this.config.deviceId,
       sessionConfig: parseSessionConfig(this.config.ortSessionConfig),
       warmupBatchSizes: this.config.warmup ? warmupSizes(this.config.microbatchMaxBatch) : [],
-    };
-    this.lanes = Array.from({ length: this.config.runnerLanes }, () => new ModelRunner(options, (m) => this.warnOnce(m)));
+    });
+    const lane = (threads: number) => new ModelRunner(options(threads), (m) => this.warnOnce(m));
     try {
-      const infos = await Promise.all(this.lanes.map((l) => l.start()));
-      this.info = infos[0];
+      let layout = first;
+      if (this.config.runnerLanes === 'auto') {
+        this.lanes = [lane(first.threads)];
+        const info = await this.lanes[0].start();
+        layout = layoutOn(info.provider);
+        // Later lanes follow the first onto its provider (the failed ones are not tried again by a
+        // fallback: their failure is in the log once). A CPU lane started with the wrong thread count is
+        // replaced; on a GPU the threads only serve the few CPU-side ops.
+        const redo = info.provider === 'cpu' && layout.threads !== first.threads;
+        if (redo) await this.lanes.pop()!.close();
+        const rest = Array.from({ length: layout.lanes - this.lanes.length }, () => lane(layout.threads));
+        this.lanes.push(...rest);
+        await Promise.all(rest.map((l) => l.start()));
+      } else {
+        this.lanes = Array.from({ length: layout.lanes }, () => lane(layout.threads));
+        await Promise.all(this.lanes.map((l) => l.start()));
+      }
+      this.layout = layout;
+      this.info = this.lanes[0].info!;
       this.state = 'ready';
       if (this.info.provider.startsWith('tensorrt')) {
         this.warnOnce(
@@ -196,7 +237,7 @@ export class ModelService implements OnApplicationShutdown {
         );
       }
       this.logger.log(
-        `model ready: ${this.info.modelName} from ${dir} on ${this.info.provider}${plan.forced ? ' (forced by PARAKEET_PROVIDER)' : ''}, ${this.lanes.length} lane(s), load ${this.info.loadMs.toFixed(0)} ms, warm-up ${this.info.warmupMs.toFixed(0)} ms`,
+        `model ready: ${this.info.modelName} from ${dir} on ${this.info.provider}${plan.forced ? ' (forced by PARAKEET_PROVIDER)' : ''}, ${layout.reason}, encoder ${this.info.encoderBatching}, load ${this.info.loadMs.toFixed(0)} ms, warm-up ${this.info.warmupMs.toFixed(0)} ms`,
       );
       return this.info;
     } catch (e) {

@@ -110,7 +110,7 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
   private pump(): void {
     clearTimeout(this.windowTimer);
     this.windowTimer = undefined;
-    const lanes = this.config.runnerLanes;
+    const lanes = this.model.laneCount;
     const max = this.config.microbatchMaxBatch;
     while (this.busy < lanes && this.queue.size > 0) {
       const oldest = this.queue.peek()!;

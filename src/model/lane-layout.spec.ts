@@ -1,0 +1,36 @@
+import { describe, expect, it } from '@jest/globals';
+import { laneLayout } from './lane-layout.js';
+
+const GiB = 2 ** 30;
+const base = { lanes: 'auto', threads: 'auto', provider: 'cpu', cores: 2, memoryBytes: 24 * GiB, modelBytes: 18e6 } as const;
+
+describe('laneLayout', () => {
+  it('auto on the CPU: one single-threaded lane per core', () => {
+    expect(laneLayout(base)).toMatchObject({ lanes: 2, threads: 1 });
+    expect(laneLayout({ ...base, cores: 1 })).toMatchObject({ lanes: 1, threads: 1 });
+  });
+
+  it('caps auto lanes at 8 and gives the spare cores to their threads', () => {
+    expect(laneLayout({ ...base, cores: 64 })).toMatchObject({ lanes: 8, threads: 8 });
+    expect(laneLayout({ ...base, cores: 12 })).toMatchObject({ lanes: 8, threads: 1 });
+  });
+
+  it('takes no more lanes than half the memory holds at twice the model files each', () => {
+    // The real Parakeet fp32 (2.4 GB) on 16 cores and 16 GiB: 8 GiB / 4.8 GB → 1 lane with all 16 threads.
+    const layout = laneLayout({ ...base, cores: 16, memoryBytes: 16 * GiB, modelBytes: 2.4e9 });
+    expect(layout).toMatchObject({ lanes: 1, threads: 16 });
+    expect(layout.reason).toContain('memory for 1 lane');
+    expect(laneLayout({ ...base, memoryBytes: GiB, modelBytes: 4 * GiB })).toMatchObject({ lanes: 1 });
+  });
+
+  it('one lane with one thread on a GPU unless set', () => {
+    expect(laneLayout({ ...base, provider: 'cuda', cores: 32 })).toMatchObject({ lanes: 1, threads: 1 });
+    expect(laneLayout({ ...base, provider: 'tensorrt', lanes: 2, threads: 4 })).toMatchObject({ lanes: 2, threads: 4 });
+  });
+
+  it('explicit values win; auto threads share the cores among explicit lanes', () => {
+    expect(laneLayout({ ...base, lanes: 3, threads: 5 })).toMatchObject({ lanes: 3, threads: 5 });
+    expect(laneLayout({ ...base, cores: 8, lanes: 2 })).toMatchObject({ lanes: 2, threads: 4 });
+    expect(laneLayout({ ...base, cores: 2, lanes: 4 })).toMatchObject({ lanes: 4, threads: 1 });
+  });
+});
