@@ -37,6 +37,7 @@ export class NemoFeaturizer {
   private readonly power: Float64Array;
   private readonly bank: SparseFilterbank;
   private readonly padLeft: number;
+  private emphasized = new Float64Array(0);
 
   constructor(options: FeaturizerOptions = NEMO128) {
     this.options = options;
@@ -88,17 +89,16 @@ export class NemoFeaturizer {
     const winStart = (nFft - this.options.winLength) >> 1;
     const winEnd = winStart + this.options.winLength;
 
+    // Pre-emphasis once per sample rather than once per frame that overlaps it (2.5× on a 400/160 window).
+    const emphasized = this.emphasize(samples, length, preemphasis);
+    const winLength = winEnd - winStart;
     for (let t = 0; t < frames; t++) {
-      const base = t * hopLength - this.padLeft;
-      for (let j = 0; j < nFft; j++) {
-        if (j < winStart || j >= winEnd) {
-          frame[j] = 0;
-          continue;
-        }
-        const n = base + j;
-        let y = 0;
-        if (n >= 0 && n < length) y = n === 0 ? samples[0] : samples[n] - preemphasis * samples[n - 1];
-        frame[j] = y * window[j];
+      // Only the window's span is written: frame[0, winStart) and frame[winEnd, nFft) stay zero from construction.
+      const first = t * hopLength - this.padLeft + winStart;
+      if (first >= 0 && first + winLength <= length) {
+        for (let j = winStart, n = first; j < winEnd; j++, n++) frame[j] = emphasized[n] * window[j];
+      } else {
+        for (let j = winStart, n = first; j < winEnd; j++, n++) frame[j] = n >= 0 && n < length ? emphasized[n] * window[j] : 0;
       }
       fft.realTransform(spectrum, frame);
       for (let k = 0; k < nBins; k++) {
@@ -132,5 +132,14 @@ export class NemoFeaturizer {
       for (let t = validFrames; t < frames; t++) out[row + t] = 0;
     }
     return validFrames;
+  }
+
+  /** samples[0, length) after pre-emphasis, in a scratch buffer that grows to the longest clip seen. */
+  private emphasize(samples: Float32Array, length: number, preemphasis: number): Float64Array {
+    if (this.emphasized.length < length) this.emphasized = new Float64Array(Math.max(length, 2 * this.emphasized.length));
+    const e = this.emphasized;
+    if (length > 0) e[0] = samples[0];
+    for (let n = 1; n < length; n++) e[n] = samples[n] - preemphasis * samples[n - 1];
+    return e;
   }
 }
