@@ -1,3 +1,4 @@
+import { HostResources } from '../src/common/host-resources.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,7 +125,8 @@ describe('JSONL metrics, /metrics and request ids', () => {
     ]) {
       expect(before).toContain(`# TYPE ${family} `);
     }
-    expect(sample(before, 'parakeet_model_info', 'model="parakeet-nest-test-tiny",provider="cpu",lanes="1"')).toBe(1);
+    // PARAKEET_LANES=auto: one lane per usable core, at most 8.
+    expect(sample(before, 'parakeet_model_info', `model="parakeet-nest-test-tiny",provider="cpu",lanes="${Math.min(8, new HostResources().cores())}"`)).toBe(1);
     expect(sample(before, 'parakeet_rejections_total', 'reason="413"')).toBe(1);
     const ok = sample(before, 'parakeet_request_duration_seconds_count', 'endpoint="/v1/audio/transcriptions",status="200"');
     const audio = sample(before, 'parakeet_audio_seconds_total', 'endpoint="transcriptions"');

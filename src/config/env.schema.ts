@@ -93,7 +93,7 @@ export class EnvironmentVariables {
   @Min(0.1)
   maxQueueWaitS!: number;
 
-  @EnvVar({ name: 'PARAKEET_MICROBATCH_WINDOW_MS', kind: 'number', default: '10', description: 'How long the scheduler waits for more requests before running a partial batch.' })
+  @EnvVar({ name: 'PARAKEET_MICROBATCH_WINDOW_MS', kind: 'number', default: '10', description: 'How long a free lane waits for more requests before running a partial batch while other lanes are busy. Applies where batching pays (a GPU, whose encoder runs the batch padded in one call); on the CPU an idle lane takes the queue at once.' })
   @IsNumber()
   @Min(0)
   @Max(10000)

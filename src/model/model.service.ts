@@ -108,6 +108,11 @@ export class ModelService implements OnApplicationShutdown {
     return this.resolved?.repository;
   }
 
+  /** Whether bigger batches are cheaper per clip: the encoder pads a batch into one call (GPU), not one call per clip. */
+  get batchingPays(): boolean {
+    return this.info?.encoderBatching === 'padded';
+  }
+
   /** Lanes the scheduler may keep busy at once. */
   get laneCount(): number {
     return this.layout?.lanes ?? 1;

@@ -36,9 +36,9 @@ interface Job extends QueueItem {
 const AGING_MS = 250;
 
 /**
- * Continuous microbatching over the runner lanes. A request that finds every lane idle runs at once; while
- * some lanes are busy, arrivals collect for up to PARAKEET_MICROBATCH_WINDOW_MS into batches of at most
- * PARAKEET_MICROBATCH_MAX_BATCH, grouped by length. Admission: a full queue answers 429, a request that
+ * Continuous microbatching over the runner lanes. A free lane takes up to PARAKEET_MICROBATCH_MAX_BATCH
+ * queued requests, grouped by length; on a GPU (padded encoder) a lane that frees while others are busy first
+ * waits up to PARAKEET_MICROBATCH_WINDOW_MS for the batch to fill. Admission: a full queue answers 429, a request that
  * waits too long 503; a failed batch fails only its own requests.
  */
 @Injectable()
@@ -116,8 +116,10 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
       const oldest = this.queue.peek()!;
       const waited = performance.now() - oldest.enqueuedAt;
       const windowMs = this.config.microbatchWindowMs;
-      // An idle server runs a lone request at once; with work in flight, let a batch form for a moment.
-      if (this.busy === 0 || this.queue.size >= max || waited >= windowMs) {
+      // An idle server runs a lone request at once. With work in flight, a batch may form for a moment, but only
+      // where batching pays (a padded GPU encoder): on the CPU the encoder costs the same per clip batched or
+      // not, so an idle lane is worth more than a bigger batch later.
+      if (this.busy === 0 || !this.model.batchingPays || this.queue.size >= max || waited >= windowMs) {
         this.dispatch(max);
         continue;
       }
