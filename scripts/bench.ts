@@ -1,8 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { wordErrors } from '../src/asr/word-error-rate.js';
+import { HostResources } from '../src/common/host-resources.js';
 import { PROJECT_ROOT } from '../src/common/project-paths.js';
+import { laneLayout } from '../src/model/lane-layout.js';
+import { modelFiles } from '../src/model/model-directory.js';
 import { buildClips, toMp3 } from './bench/bench-clips.js';
 import { renderBenchHtml } from './bench/bench-html.js';
 import { limitBatchSizes, parseBenchArgs } from './bench/bench-options.js';
@@ -29,11 +32,23 @@ const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
 const clips = buildClips(o.clipCount);
 const seconds = clips.map((c) => c.seconds);
 const totalS = seconds.reduce((s, v) => s + v, 0);
-say(`${clips.length} clips, ${Math.min(...seconds)}–${Math.max(...seconds)} s, Σ ${totalS} s; ${o.threads} threads, batch ≤ ${o.maxBatch}, provider ${o.provider}${o.quick ? ' (--quick)' : ''}`);
+// The service's own layout rule, so the limit and the peer get exactly the CPU the service gets.
+const host = new HostResources();
+const files = modelFiles(o.modelDir, 'none');
+const layout = laneLayout({
+  lanes: o.lanes ?? 'auto',
+  threads: o.threads ?? 'auto',
+  provider: o.provider,
+  cores: host.cores(),
+  memoryBytes: host.memoryBytes(),
+  modelBytes: statSync(files.encoder).size + statSync(files.decoderJoint).size,
+});
+const totalThreads = layout.lanes * layout.threads;
+say(`${clips.length} clips, ${Math.min(...seconds)}–${Math.max(...seconds)} s, Σ ${totalS} s; ${layout.reason}, batch ≤ ${o.maxBatch}, provider ${o.provider}${o.quick ? ' (--quick)' : ''}`);
 
 const featurizer = benchFeaturizer();
 say(`featurizer: ${featurizer.x_realtime}× real time on one core`);
-const probe = await ModelLimitProbe.load(o.modelDir, clips, { threads: o.threads, repeats: o.repeats, provider: o.provider });
+const probe = await ModelLimitProbe.load(o.modelDir, clips, { lanes: layout.lanes, threads: layout.threads, repeats: o.repeats, provider: o.provider, maxBatch: o.maxBatch });
 const limit = await probe.measure(limitBatchSizes(o.maxBatch), say);
 /** The limit at the largest batch sampled again while the server idles between levels (the machine is shared). */
 const resample = async (when: string) => {
@@ -42,22 +57,22 @@ const resample = async (when: string) => {
   say(`model limit  batch ${o.maxBatch} ${when}: RTFx ${row.rtfx}`);
 };
 
-const noPeer: PeerResult = { engine: 'sherpa-onnx-node', loaded: false, mode: '', batch: 8, threads: o.threads, rtfx: null, audio_per_cpu_s: null, batch1_rtfx: null, wer: null, files: {}, error: 'skipped (--no-peer)' };
-const peer = o.peer ? await measureSherpaPeer({ modelDir: o.modelDir, clipCount: o.clipCount, threads: o.threads, batch: 8, repeats: o.repeats }, say) : noPeer;
+const noPeer: PeerResult = { engine: 'sherpa-onnx-node', loaded: false, mode: '', batch: 8, threads: totalThreads, rtfx: null, audio_per_cpu_s: null, batch1_rtfx: null, wer: null, files: {}, error: 'skipped (--no-peer)' };
+const peer = o.peer ? await measureSherpaPeer({ modelDir: o.modelDir, clipCount: o.clipCount, threads: totalThreads, batch: 8, repeats: o.repeats }, say) : noPeer;
 if (!peer.loaded) say(`peer not measured: ${peer.error}`);
 
 const metricsDir = mkdtempSync(join(tmpdir(), 'parakeet-bench-metrics-'));
 const serverEnv: Record<string, string> = {
   PARAKEET_MODEL_DIR: o.modelDir,
   PARAKEET_PROVIDER: o.provider,
-  ORT_INTRA_OP_NUM_THREADS: String(o.threads),
-  PARAKEET_LANES: '1',
+  ORT_INTRA_OP_NUM_THREADS: String(layout.threads),
+  PARAKEET_LANES: String(layout.lanes),
   PARAKEET_MICROBATCH_MAX_BATCH: String(o.maxBatch),
   // Room for every client of the highest level to wait, so that level measures throughput, not 429s.
   PARAKEET_QUEUE_MAX_FACTOR: String(Math.max(2, Math.ceil(Math.max(...o.levels) / o.maxBatch))),
   ...o.serverEnv,
 };
-const lanes = Number(serverEnv.PARAKEET_LANES) || 1;
+const lanes = layout.lanes;
 if (Object.keys(o.serverEnv).length) say(`server environment overrides: ${Object.entries(o.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 say('starting the production build (node dist/src/main.js)');
 // TensorRT builds its engines before the server is ready (minutes for the real model): wait longer off the CPU.
@@ -72,7 +87,7 @@ try {
   say(`server ready at ${server.url} (pid ${server.pid})`);
   const wavUploads = clips.map((c) => uploadClip(c.id, c.wav, c.seconds, 'audio/wav', 'wav'));
   await runClosedLoop({ url: server.url, concurrency: 2, clips: wavUploads, minSeconds: 1, minRequests: 4, idPrefix: 'bench-warmup' });
-  c1 = await probeSingleRequests(server.url, probe.engine, clips);
+  c1 = await probeSingleRequests(server.url, (samples) => probe.single(samples), clips);
   say(`lone requests: service p50 ${c1.service_p50_ms} ms, the same clips in-process ${c1.model_single_ms_p50} ms: ${c1.p50} ms more (median of ${c1.pairs} back-to-back pairs)`);
   for (const concurrency of o.levels) {
     const { row, records } = await runLevel(server, metricsDir, wavUploads, { format: 'wav', concurrency, seconds: o.levelSeconds, lanes });
@@ -99,7 +114,7 @@ await resample('after the server phase');
 await probe.release();
 if (peer.loaded) {
   // The machine is shared: measure the peer again too and keep its better run, as for the model limit.
-  const peerAgain = await measureSherpaPeer({ modelDir: o.modelDir, clipCount: o.clipCount, threads: o.threads, batch: 8, repeats: o.repeats }, (line) => say(`${line} (again)`));
+  const peerAgain = await measureSherpaPeer({ modelDir: o.modelDir, clipCount: o.clipCount, threads: totalThreads, batch: 8, repeats: o.repeats }, (line) => say(`${line} (again)`));
   peer.rtfx_runs = [peer.rtfx!, peerAgain.rtfx ?? 0];
   if ((peerAgain.rtfx ?? 0) > peer.rtfx!) Object.assign(peer, { rtfx: peerAgain.rtfx, audio_per_cpu_s: peerAgain.audio_per_cpu_s, batch1_rtfx: peerAgain.batch1_rtfx });
 }
@@ -119,7 +134,7 @@ const result: BenchResult = {
   date: new Date().toISOString(),
   quick: o.quick,
   machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? '?', node: process.version, loadavg_start: loadStart, loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100) },
-  settings: { model_dir: relative(PROJECT_ROOT, o.modelDir) || '.', threads: o.threads, lanes, max_batch: o.maxBatch, server_env: { ...serverEnv, PARAKEET_MODEL_DIR: relative(PROJECT_ROOT, o.modelDir) }, level_seconds: o.levelSeconds },
+  settings: { model_dir: relative(PROJECT_ROOT, o.modelDir) || '.', threads: layout.threads, lanes, max_batch: o.maxBatch, server_env: { ...serverEnv, PARAKEET_MODEL_DIR: relative(PROJECT_ROOT, o.modelDir) }, level_seconds: o.levelSeconds },
   clips: { count: clips.length, total_s: totalS, min_s: Math.min(...seconds), max_s: Math.max(...seconds), mean_s: round1(totalS / clips.length)! },
   featurizer,
   model_limit: limit,
@@ -136,7 +151,7 @@ const result: BenchResult = {
 console.log('');
 for (const line of levelTable([...levels, ...(mp3 ? [mp3] : [])])) console.log(line);
 console.log('');
-console.log(`model limit (in-process, ${o.threads} threads): ${limit.rows.map((r) => `batch ${r.batch} ${r.rtfx}`).join(', ')}; batch ${o.maxBatch} sampled again ${limit.max_batch_rtfx_samples.join(', ')}; batch ${o.maxBatch} unsorted ${limit.unsorted_max_batch_rtfx}`);
+console.log(`model limit (${layout.lanes} lane(s) × ${layout.threads} thread(s)): ${limit.rows.map((r) => `batch ${r.batch} ${r.rtfx}`).join(', ')}; batch ${o.maxBatch} sampled again ${limit.max_batch_rtfx_samples.join(', ')}; batch ${o.maxBatch} unsorted ${limit.unsorted_max_batch_rtfx}`);
 console.log(`peer ${peer.engine}: ${peer.loaded ? `batch ${peer.batch} RTFx ${peer.rtfx}, batch 1 RTFx ${peer.batch1_rtfx}` : `not measured (${peer.error})`}`);
 console.log(`WER on the same clips: service ${result.wer.service} % (first answer per clip, batch 1), core in-process ${result.wer.model_batch1} % at batch 1 and ${result.wer.model} % at batch ${o.maxBatch}, sherpa-onnx ${result.wer.sherpa ?? '–'} % at batch 8 (${result.wer.words} words)`);
 console.log(`lone requests: service p50 ${c1.service_p50_ms} ms vs in-process batch 1 p50 ${c1.model_single_ms_p50} ms; median excess ${c1.p50} ms over ${c1.pairs} pairs`);

@@ -83,7 +83,7 @@ export function renderBenchHtml(r: BenchResult): string {
 <body>
 <h1>parakeet-nest benchmark</h1>
 <p class="meta">${esc(r.date)}${r.quick ? ' (--quick)' : ''} · ${r.machine.cpus} × ${esc(r.machine.cpu_model)} · Node ${esc(r.machine.node)} · load average at start ${r.machine.loadavg_start.join(' / ')}, at end ${r.machine.loadavg_end.join(' / ')}</p>
-<p class="meta">model ${esc(r.settings.model_dir)} · ${r.settings.threads} intra-op threads · ${r.settings.lanes} lane · batch ≤ ${r.settings.max_batch} · ${r.clips.count} clips, ${r.clips.min_s}–${r.clips.max_s} s (Σ ${r.clips.total_s} s)</p>
+<p class="meta">model ${esc(r.settings.model_dir)} · ${r.settings.lanes} lane(s) × ${r.settings.threads} intra-op thread(s) · batch ≤ ${r.settings.max_batch} · ${r.clips.count} clips, ${r.clips.min_s}–${r.clips.max_s} s (Σ ${r.clips.total_s} s)</p>
 <h2>Headline</h2>
 <table><tr><th>number</th><th>value</th><th>target</th><th></th></tr>${targets.join('')}</table>
 <p class="meta">On a CPU-time basis (audio seconds per CPU second, less sensitive to other jobs on a shared machine): overhead ${r.cpu_basis.overhead_ratio ?? '–'}, batching ${r.cpu_basis.batching_gain ?? '–'}, peer ${r.cpu_basis.peer_ratio ?? '–'}.</p>
@@ -94,7 +94,7 @@ ${limitChart}
 ${table(['level', 'requests', 'refused', 'RTFx', 'audio s / CPU s', 'p50 ms', 'p95 ms', 'p99 ms', 'mean batch', 'lane busy %', 'server CPU %', 'other processes CPU %', 'RSS MiB', 'queue ms', 'preprocess ms', 'inference ms', 'other ms'], levelRows)}
 <h2>Realtime (server VAD, 1× speed)</h2>
 ${table(['sessions', 'turns', 'completed', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'partial deltas', 'mean batch', 'WER %', 'server CPU %', 'other processes CPU %', 'RSS MiB'], r.realtime.map((x) => [x.sessions, x.turns, x.completed, x.stop_to_completed_ms.p50, x.stop_to_completed_ms.p95, x.stop_to_completed_ms.p99, x.stop_to_completed_ms.max, x.partial_deltas, x.mean_batch_size, x.wer, x.cpu_pct, x.others_cpu_pct, x.rss_mb_peak]))}
-<h2>Model limit (in-process, ${r.model_limit.threads} threads)</h2>
+<h2>Model limit (${r.model_limit.lanes} runner lane(s) side by side × ${r.model_limit.threads} thread(s))</h2>
 ${table(['batch', 'RTFx', 'audio s / CPU s', 'featurize ms', 'encoder ms', 'decode ms', 'total ms per pass'], r.model_limit.rows.map((x) => [x.batch, x.rtfx, x.audio_per_cpu_s, x.featurize_ms, x.encoder_ms, x.decoder_ms, x.total_ms]))}
 <p class="meta">Batch ${r.settings.max_batch} sampled again between the service levels and after them: RTFx ${r.model_limit.max_batch_rtfx_samples.join(', ') || '–'} (the machine is shared; the best sample is the limit the ratios use). Batch ${r.settings.max_batch} in arrival order (unsorted, as a server sees requests): RTFx ${r.model_limit.unsorted_max_batch_rtfx ?? '–'}. Featurizer: ${r.featurizer.x_realtime}× real time on one core.</p>
 <h2>Peer: ${esc(r.peer.engine)}</h2>

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EMBEDDED_MODEL_DIR } from '../../src/common/project-paths.js';
@@ -8,7 +7,9 @@ export interface BenchOptions {
   json?: string;
   html?: string;
   quick: boolean;
-  threads: number;
+  /** Lanes and intra-op threads per lane (`--lanes`, `--threads`): absent, the service's own `auto` rule decides. */
+  lanes?: number;
+  threads?: number;
   maxBatch: number;
   levels: number[];
   /** Each REST level runs at least this long (and at least 2 requests per client). */
@@ -21,7 +22,7 @@ export interface BenchOptions {
   peer: boolean;
   /** ONNX Runtime provider for the service and the in-process limit (`cpu`, `cuda`, `tensorrt`). */
   provider: string;
-  /** Extra server environment (`--env KEY=VALUE`, repeatable), e.g. PARAKEET_LANES=2, to try settings. */
+  /** Extra server environment (`--env KEY=VALUE`, repeatable), e.g. PARAKEET_MICROBATCH_WINDOW_MS=5, to try settings. */
   serverEnv: Record<string, string>;
   /** Directory for the server's `node --cpu-prof` profiles (written when it exits). */
   profileDir?: string;
@@ -42,6 +43,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       html: { type: 'string' },
       quick: { type: 'boolean', default: false },
       threads: { type: 'string' },
+      lanes: { type: 'string' },
       'max-batch': { type: 'string' },
       levels: { type: 'string' },
       seconds: { type: 'string' },
@@ -56,7 +58,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   });
   const quick = values.quick!;
   if (!['cpu', 'cuda', 'tensorrt'].includes(values.provider!)) throw new Error(`--provider must be cpu, cuda or tensorrt, not ${values.provider}`);
-  for (const name of ['threads', 'max-batch', 'seconds', 'clips', 'turns'] as const) {
+  for (const name of ['threads', 'lanes', 'max-batch', 'seconds', 'clips', 'turns'] as const) {
     const v = values[name];
     if (v !== undefined && !(Number(v) > 0)) throw new Error(`--${name} must be a positive number, not ${v}`);
   }
@@ -66,7 +68,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     json: values.json,
     html: values.html,
     quick,
-    threads: Number(values.threads ?? availableParallelism()),
+    lanes: values.lanes === undefined ? undefined : Number(values.lanes),
+    threads: values.threads === undefined ? undefined : Number(values.threads),
     maxBatch: Number(values['max-batch'] ?? 8),
     levels,
     levelSeconds: Number(values.seconds ?? (quick ? 4 : 15)),

@@ -1,7 +1,9 @@
 import { NemoFeaturizer } from '../../src/asr/nemo-featurizer.js';
 import { wordErrors } from '../../src/asr/word-error-rate.js';
 import { modelFiles } from '../../src/model/model-directory.js';
-import { InferenceEngine } from '../../src/model/runner/inference-engine.js';
+import type { InferenceEngine } from '../../src/model/runner/inference-engine.js';
+import { ModelRunner } from '../../src/model/runner/model-runner.js';
+import { limitBatchSizes } from './bench-options.js';
 import type { BenchClip } from './bench-clips.js';
 import { median, round1 } from './stats.js';
 
@@ -65,13 +67,16 @@ export async function timeBatch(engine: InferenceEngine, clips: Float32Array[], 
 
 export interface ModelLimitRow extends StageMs {
   batch: number;
-  /** Σ clip audio seconds ÷ Σ batch time over one pass of the clip set. */
+  /** Σ clip audio seconds ÷ wall time of one pass of the clip set over every lane. */
   rtfx: number;
   /** Σ clip audio seconds ÷ CPU seconds this process used for them (all threads): steadier than RTFx on a shared machine. */
   audio_per_cpu_s: number;
 }
 
 export interface ModelLimit {
+  /** Runner lanes run side by side, each fed its own batches, as the service's lanes are. */
+  lanes: number;
+  /** Intra-op threads per lane. */
   threads: number;
   provider: string;
   /** Clips sorted by length (longest first) and cut into batches: the least padding any scheduler could get. */
@@ -96,7 +101,7 @@ export class ModelLimitProbe {
   private readonly sorted: BenchClip[];
 
   private constructor(
-    readonly engine: InferenceEngine,
+    private readonly runners: ModelRunner[],
     private readonly clips: BenchClip[],
     private readonly repeats: number,
     private readonly threads: number,
@@ -105,21 +110,62 @@ export class ModelLimitProbe {
     this.sorted = [...clips].sort((a, b) => b.samples.length - a.samples.length);
   }
 
-  static async load(modelDir: string, clips: BenchClip[], o: { threads: number; repeats: number; provider: string }): Promise<ModelLimitProbe> {
-    const engine = await InferenceEngine.load({ files: modelFiles(modelDir, 'none'), intraOpThreads: o.threads, providers: [o.provider], warmupBatchSizes: [1] });
-    return new ModelLimitProbe(engine, clips, o.repeats, o.threads);
+  /**
+   * `lanes` runner worker threads, the service's own lanes minus HTTP and the scheduler: one lane alone cannot
+   * be the limit of a server that runs several side by side.
+   */
+  static async load(modelDir: string, clips: BenchClip[], o: { lanes: number; threads: number; repeats: number; provider: string; maxBatch: number }): Promise<ModelLimitProbe> {
+    const runners = Array.from(
+      { length: o.lanes },
+      () => new ModelRunner({ files: modelFiles(modelDir, 'none'), intraOpThreads: o.threads, providers: [o.provider], warmupBatchSizes: limitBatchSizes(o.maxBatch) }),
+    );
+    await Promise.all(runners.map((r) => r.start()));
+    return new ModelLimitProbe(runners, clips, o.repeats, o.threads);
   }
 
-  /** One pass over the clips in batches of `b` (length-sorted unless `order` is given). */
+  get provider(): string {
+    return this.runners[0].info!.provider;
+  }
+
+  /** One clip alone on one lane: the model's own time for it (engine time, no thread hop). */
+  async single(samples: Float32Array): Promise<number> {
+    return (await this.runners[0].run([samples.slice()])).timings.totalMs;
+  }
+
+  /**
+   * The clips (length-sorted unless `order` is given) cut into batches of `b`, every lane taking the next batch as
+   * soon as it is free: once to warm the shapes, then `repeats` timed passes, the median kept.
+   */
   async pass(b: number, order = this.sorted): Promise<{ row: ModelLimitRow; texts: Map<string, string> }> {
-    const stage: StageMs & { cpu_ms: number } = { featurize_ms: 0, encoder_ms: 0, decoder_ms: 0, total_ms: 0, cpu_ms: 0 };
+    const batches: BenchClip[][] = [];
+    for (let i = 0; i < order.length; i += b) batches.push(order.slice(i, i + b));
     const texts = new Map<string, string>();
-    for (let i = 0; i < order.length; i += b) {
-      const group = order.slice(i, i + b);
-      const t = await timeBatch(this.engine, group.map((c) => c.samples), this.repeats);
-      for (const k of ['featurize_ms', 'encoder_ms', 'decoder_ms', 'total_ms', 'cpu_ms'] as const) stage[k] += t[k];
-      group.forEach((c, j) => texts.set(c.id, t.texts[j]));
-    }
+    const once = async () => {
+      const stage: StageMs = { featurize_ms: 0, encoder_ms: 0, decoder_ms: 0, total_ms: 0 };
+      let next = 0;
+      const before = process.cpuUsage();
+      const t0 = performance.now();
+      await Promise.all(
+        this.runners.map(async (runner) => {
+          while (next < batches.length) {
+            const group = batches[next++];
+            const { transcripts, timings } = await runner.run(group.map((c) => c.samples.slice()));
+            stage.featurize_ms += timings.featurizeMs;
+            stage.encoder_ms += timings.encoderMs;
+            stage.decoder_ms += timings.decodeMs;
+            group.forEach((c, j) => texts.set(c.id, transcripts[j].text));
+          }
+        }),
+      );
+      stage.total_ms = performance.now() - t0;
+      const used = process.cpuUsage(before);
+      return { stage, cpuMs: (used.user + used.system) / 1000 };
+    };
+    await once();
+    const runs = [];
+    for (let r = 0; r < this.repeats; r++) runs.push(await once());
+    runs.sort((x, y) => x.stage.total_ms - y.stage.total_ms);
+    const { stage, cpuMs } = runs[Math.floor(runs.length / 2)];
     const row = {
       batch: b,
       featurize_ms: round1(stage.featurize_ms)!,
@@ -127,7 +173,7 @@ export class ModelLimitProbe {
       decoder_ms: round1(stage.decoder_ms)!,
       total_ms: round1(stage.total_ms)!,
       rtfx: round1((this.audioS * 1000) / stage.total_ms)!,
-      audio_per_cpu_s: round1((this.audioS * 1000) / stage.cpu_ms)!,
+      audio_per_cpu_s: round1((this.audioS * 1000) / cpuMs)!,
     };
     return { row, texts };
   }
@@ -141,7 +187,7 @@ export class ModelLimitProbe {
       rows.push(r.row);
       texts = r.texts;
       if (b === 1) batch1 = r.texts;
-      progress(`model limit  batch ${String(b).padStart(2)}: RTFx ${r.row.rtfx}, ${r.row.audio_per_cpu_s} audio s per CPU s (featurize ${r.row.featurize_ms} ms, encoder ${r.row.encoder_ms} ms, decode ${r.row.decoder_ms} ms per pass of ${this.audioS.toFixed(0)} s)`);
+      progress(`model limit  batch ${String(b).padStart(2)}: RTFx ${r.row.rtfx}, ${r.row.audio_per_cpu_s} audio s per CPU s (featurize ${r.row.featurize_ms} ms, encoder ${r.row.encoder_ms} ms, decode ${r.row.decoder_ms} ms summed over ${this.runners.length} lane(s); ${r.row.total_ms} ms wall per pass of ${this.audioS.toFixed(0)} s)`);
     }
     const max = batchSizes[batchSizes.length - 1];
     const unsorted = (await this.pass(max, this.clips)).row.rtfx;
@@ -157,10 +203,18 @@ export class ModelLimitProbe {
       return { errors, words, wer: round1((100 * errors) / Math.max(1, words))! };
     };
     const { errors, words, wer } = score(texts);
-    return { threads: this.threads, provider: this.engine.info.provider, rows, unsorted_max_batch_rtfx: unsorted, max_batch_rtfx_samples: [], wer: { errors, words, wer, batch1_wer: batch1 ? score(batch1).wer : null } };
+    return {
+      lanes: this.runners.length,
+      threads: this.threads,
+      provider: this.provider,
+      rows,
+      unsorted_max_batch_rtfx: unsorted,
+      max_batch_rtfx_samples: [],
+      wer: { errors, words, wer, batch1_wer: batch1 ? score(batch1).wer : null },
+    };
   }
 
-  release(): Promise<void> {
-    return this.engine.release();
+  async release(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.close()));
   }
 }

@@ -1,4 +1,3 @@
-import type { InferenceEngine } from '../../src/model/runner/inference-engine.js';
 import type { BenchClip } from './bench-clips.js';
 import { uploadClip } from './http-load.js';
 import { median, round1 } from './stats.js';
@@ -12,15 +11,16 @@ export interface SingleRequestProbe {
 }
 
 /**
- * What a lone request costs beyond the model: each clip once over HTTP to the idle server and once through the
- * same engine in-process with the same threads, back to back, so both see the same load on a shared machine.
+ * What a lone request costs beyond the model: each clip once over HTTP to the idle server and once through a
+ * lane like the service's (`modelMs` answers the engine's own time), back to back, so both see the same load on a
+ * shared machine.
  */
-export async function probeSingleRequests(url: string, engine: InferenceEngine, clips: BenchClip[]): Promise<SingleRequestProbe> {
+export async function probeSingleRequests(url: string, modelMs: (samples: Float32Array) => Promise<number>, clips: BenchClip[]): Promise<SingleRequestProbe> {
   const excess: number[] = [];
   const model: number[] = [];
   const service: number[] = [];
   for (const clip of clips) {
-    await engine.transcribe([clip.samples.slice()]);
+    await modelMs(clip.samples);
     const upload = uploadClip(clip.id, clip.wav, clip.seconds, 'audio/wav', 'wav');
     const form = new FormData();
     form.append('file', upload.blob, upload.filename);
@@ -30,12 +30,9 @@ export async function probeSingleRequests(url: string, engine: InferenceEngine, 
     await res.text();
     const serviceMs = performance.now() - t0;
     if (res.status !== 200) continue;
-    const copy = clip.samples.slice();
-    const t1 = performance.now();
-    await engine.transcribe([copy]);
-    const modelMs = performance.now() - t1;
-    excess.push(serviceMs - modelMs);
-    model.push(modelMs);
+    const ms = await modelMs(clip.samples);
+    excess.push(serviceMs - ms);
+    model.push(ms);
     service.push(serviceMs);
   }
   const pick = (xs: number[]) => (xs.length ? round1(median(xs)) : null);
