@@ -162,6 +162,42 @@ describe('faults', () => {
     }
   });
 
+  it('starts ffmpeg from a small decoder host process, never from the server itself; a host killed mid-decode answers 503 and is replaced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parakeet-slow-ffmpeg-'));
+    const fake = join(dir, 'ffmpeg');
+    // A real ffmpeg that takes a second to start decoding, so the test can see it run.
+    writeFileSync(fake, `#!/bin/sh\ncase "$*" in *-version*|*-formats*|*-encoders*|*-codecs*|*-protocols*|*-demuxers*) exec ${locateFfmpeg(undefined).path} "$@";; esac\nsleep 1\nexec ${locateFfmpeg(undefined).path} "$@"\n`);
+    chmodSync(fake, 0o755);
+    const server = await startApp({ PARAKEET_MODEL_DIR: model, PARAKEET_FFMPEG_PATH: fake });
+    const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+    try {
+      const host = server.app.get(AudioService).host;
+      const first = transcribe(server.url, mp3(), {}, { filename: 'a.mp3' });
+      await until(() => childProcesses('ffmpeg').length > 0);
+      const [decoder] = childProcesses('ffmpeg');
+      expect(parentOf(decoder)).toBe(host.pid);
+      expect(parentOf(host.pid!)).toBe(process.pid);
+      expect(rssMb(host.pid!)).toBeLessThan(150); // what makes starting a process cheap
+      expect((await first).status).toBe(200);
+
+      // The host dies while a decode is in flight: that request is answered, the next one gets a new host.
+      const second = transcribe(server.url, mp3(), {}, { filename: 'a.mp3' });
+      await until(() => childProcesses('ffmpeg').length > 0);
+      const killed = host.pid!;
+      process.kill(killed, 'SIGKILL');
+      const lost = await second;
+      expect(lost.status).toBe(503);
+      expect(lost.headers.get('retry-after')).toBe('1');
+      expectOpenAiError(await lost.json(), 'decoder_unavailable');
+      expect((await transcribe(server.url, mp3(), {}, { filename: 'a.mp3' })).status).toBe(200);
+      expect(host.pid).not.toBe(killed);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('spends no inference and leaves nothing behind when a client disconnects mid-upload', async () => {
     const server = await startApp({ PARAKEET_MODEL_DIR: model });
     try {

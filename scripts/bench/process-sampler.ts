@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = (() => {
   try {
@@ -9,12 +9,44 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** CPU seconds of a process and of its reaped children (ffmpeg decodes), from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the command: state(0) … utime(11) stime(12) cutime(13) cstime(14).
-  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+  // After the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** The process and every live process below it (the decoder host and the ffmpeg processes it runs). */
+function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(statFields(Number(entry))[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // ended while we looked
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  return tree;
+}
+
+/**
+ * CPU seconds of a process and everything below it, live or reaped (ffmpeg runs under the decoder host, a
+ * child of the server), from /proc/<pid>/stat.
+ */
+export function cpuSeconds(pid: number): number {
+  let jiffies = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const f = statFields(p);
+      jiffies += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      if (p === pid) throw new Error(`process ${pid} is gone`);
+    }
+  }
+  return jiffies / CLK_TCK;
 }
 
 /** Resident set size in MiB, from /proc/<pid>/status. */

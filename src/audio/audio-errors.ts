@@ -9,7 +9,10 @@ export class AudioDecodeError extends ApiError {
 }
 
 export class AudioTooLongError extends ApiError {
-  constructor(seconds: number, limit: number) {
+  constructor(
+    readonly seconds: number,
+    readonly limit: number,
+  ) {
     super(400, `The audio is ${seconds.toFixed(1)} s long; this server accepts at most ${limit} s (PARAKEET_MAX_AUDIO_SECONDS).`, 'audio_too_long', 'file');
     this.name = 'AudioTooLongError';
   }
@@ -23,7 +26,7 @@ export class UploadTooLargeError extends ApiError {
 }
 
 export class DecodeTimeoutError extends ApiError {
-  constructor(seconds: number) {
+  constructor(readonly seconds: number) {
     super(400, `Decoding the audio took longer than ${seconds} s (PARAKEET_DECODE_TIMEOUT_S); the file may be damaged.`, 'decode_timeout', 'file');
     this.name = 'DecodeTimeoutError';
   }

@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import { compiledModuleUrl } from '../common/project-paths.js';
 import { AppConfig } from '../config/app-config.js';
 import { AudioDecodeError, AudioTooLongError, DecodeAbortedError } from './audio-errors.js';
-import { decodeWithFfmpeg } from './ffmpeg-decoder.js';
+import { FfmpegHost } from './ffmpeg-host.js';
 import { locateFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
 import { TARGET_RATE } from './resampler.js';
 import { soundTrackSeconds } from './iso-bmff.js';
@@ -54,13 +54,15 @@ function trimTo(samples: Float32Array, seconds: number | undefined): Float32Arra
 
 /**
  * The one place bytes become audio: every upload leaves here as 16 kHz mono float32. WAV is parsed and
- * resampled in a worker pool; everything else goes through ffmpeg in a child process.
+ * resampled in a worker pool; everything else goes through ffmpeg, started by the decoder host process.
  */
 @Injectable()
 export class AudioService implements OnModuleDestroy {
   private readonly logger = new Logger(AudioService.name);
   readonly ffmpeg: FfmpegBinary;
   readonly spool: TempSpool;
+  /** ffmpeg starts from this small process, not from the server (see ffmpeg-host.process.ts). */
+  readonly host = new FfmpegHost();
   private readonly pool: Piscina<WavDecodeRequest, WavDecodeResult>;
 
   constructor(private readonly config: AppConfig) {
@@ -95,16 +97,17 @@ export class AudioService implements OnModuleDestroy {
     }
 
     const common = { bytes, timeoutS: this.config.decodeTimeoutS, maxSeconds, signal };
-    const fromFile = () => this.spool.use(bytes, (path) => decodeWithFfmpeg(this.ffmpeg, { ...common, path }));
+    const fromFile = () => this.spool.use(bytes, (path) => this.host.decode(this.ffmpeg, { ...common, path }));
     if (isIsoBmff(bytes)) return this.nonEmpty(trimTo(await fromFile(), soundTrackSeconds(bytes)), 'ffmpeg-file', done);
     if (isMp3(bytes)) return this.nonEmpty(await fromFile(), 'ffmpeg-file', done);
-    const piped = await decodeWithFfmpeg(this.ffmpeg, common);
+    const piped = await this.host.decode(this.ffmpeg, common);
     if (piped.length > 0) return done(piped, 'ffmpeg');
     // A container that needs seeking can decode to nothing over a pipe with exit code 0: retry from a file.
     return this.nonEmpty(await fromFile(), 'ffmpeg-file', done);
   }
 
   onModuleDestroy(): Promise<void> {
+    this.host.close();
     this.spool.close();
     return this.pool.destroy();
   }

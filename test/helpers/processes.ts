@@ -2,22 +2,28 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Live child processes of this process whose command name is `name` (read from /proc). */
+/**
+ * Live processes named `name` that descend from this process (read from /proc): ffmpeg runs as a grandchild,
+ * under the decoder host.
+ */
 export function childProcesses(name: string): number[] {
-  const found: number[] = [];
+  const procs = new Map<number, { comm: string; ppid: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
       const fields = stat.slice(close + 2).split(' ');
-      if (comm === name && Number(fields[1]) === process.pid && fields[0] !== 'Z') found.push(Number(entry));
+      if (fields[0] !== 'Z') procs.set(Number(entry), { comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]) });
     } catch {
       // the process ended while we looked
     }
   }
-  return found;
+  const descends = (pid: number): boolean => {
+    for (let p = procs.get(pid)?.ppid, hops = 0; p !== undefined && p > 1 && hops < 64; p = procs.get(p)?.ppid, hops++) if (p === process.pid) return true;
+    return false;
+  };
+  return [...procs].filter(([pid, p]) => p.comm === name && descends(pid)).map(([pid]) => pid);
 }
 
 export function openFileCount(): number {
