@@ -39,6 +39,61 @@ def fft_conv(x, h):
     return y[:, :x.shape[1]]
 
 
+def _vtlp_inv(fout, alpha, sr=16000, f_hi=4800.0):
+    """Inverse of the piecewise-linear VTLP warp (Jaitly & Hinton 2013): output Hz -> source Hz.
+    fout [..., F] Hz, alpha [B, 1, 1]. Warp: f -> alpha*f below the knee f_hi*min(alpha,1)/alpha, then linear
+    to Nyquist (so the band edge stays fixed)."""
+    S = sr / 2
+    knee_out = f_hi * alpha.clamp(max=1.0)
+    knee_src = knee_out / alpha
+    low = fout / alpha
+    high = S - (S - fout) * (S - knee_src) / (S - knee_out)
+    return torch.where(fout <= knee_out, low, high)
+
+
+def _vtlp_fwd(fsrc, alpha, sr=16000, f_hi=4800.0):
+    S = sr / 2
+    knee_out = f_hi * alpha.clamp(max=1.0)
+    knee_src = knee_out / alpha
+    low = fsrc * alpha
+    high = S - (S - fsrc) * (S - knee_out) / (S - knee_src)
+    return torch.where(fsrc <= knee_src, low, high)
+
+
+def vtlp(x, alpha, n_fft=512, hop=128, sr=16000):
+    """Vocal-tract-length perturbation of waveforms x [B, N] by warp factors alpha [B]: the spectral envelope
+    (formants) and the harmonics move by alpha on the frequency axis while the timing stays (no tempo change).
+    STFT -> magnitude read at the warped-back source frequency (linear interpolation between bins) -> phase
+    vocoder (instantaneous frequency of the nearest source bin, warped, accumulated over frames) -> ISTFT."""
+    B, N = x.shape
+    dev = x.device
+    win = torch.hann_window(n_fft, device=dev)
+    X = torch.stft(x, n_fft, hop, window=win, return_complex=True)  # [B, F, T]
+    F = X.shape[1]
+    fbin = torch.arange(F, device=dev, dtype=torch.float32)
+    a = alpha.view(B, 1, 1).float()
+    src = _vtlp_inv(fbin.view(1, F, 1) * (sr / n_fft), a, sr) / (sr / n_fft)  # [B, F, 1] source bin (fractional)
+    src = src.clamp(0, F - 1)
+    i0 = src.floor().long().clamp(max=F - 2)
+    w = (src - i0.float())
+    mag = X.abs()
+    T = X.shape[2]
+    i0e = i0.expand(B, F, T)
+    m = torch.gather(mag, 1, i0e) * (1 - w) + torch.gather(mag, 1, i0e + 1) * w
+    # instantaneous frequency (Hz) of each source bin from the frame-to-frame phase advance
+    ph = torch.angle(X)
+    expected = 2 * math.pi * hop * fbin.view(1, F, 1) / n_fft
+    dph = torch.diff(ph, dim=2, prepend=ph[:, :, :1]) - expected
+    dph = dph - 2 * math.pi * torch.round(dph / (2 * math.pi))
+    finst = (expected + dph) * sr / (2 * math.pi * hop)  # [B, F, T]
+    near = src.round().long().expand(B, F, T)
+    fout = _vtlp_fwd(torch.gather(finst, 1, near), a, sr)
+    phase = ph[:, :, :1] + torch.cumsum(2 * math.pi * hop * fout / sr, dim=2) - 2 * math.pi * hop * fout[:, :, :1] / sr
+    Y = torch.polar(m, phase)
+    y = torch.istft(Y, n_fft, hop, window=win, length=N)
+    return y
+
+
 def augment(x, lengths, gen, p=None):
     """x [B, N] float waveform (zero padded beyond lengths). Returns augmented x (same shape, padding zero)."""
     p = p or {}
@@ -49,6 +104,20 @@ def augment(x, lengths, gen, p=None):
     # normalise level
     rms = (x.pow(2).sum(1, keepdim=True) / lengths[:, None].clamp(min=1)).sqrt() + 1e-6
     x = x / rms * 0.1
+    # vocal-tract-length perturbation (frequency-axis warp, tempo unchanged) for a fraction p["vtlp"] (default off;
+    # no random numbers are drawn when off, so runs without it stay bit-identical); factor 1 +- p["vtlp_max"] (0.15)
+    pv = p.get("vtlp", 0.0)
+    if pv > 0:
+        use_v = torch.rand(B, generator=gen, device=dev) < pv
+        vm = p.get("vtlp_max", 0.15)
+        alpha = 1 + (torch.rand(B, generator=gen, device=dev) * 2 - 1) * vm
+        idx = use_v.nonzero()[:, 0]
+        if idx.numel() > 0:
+            xv = vtlp(x[idx], alpha[idx])
+            x = x.clone()
+            x[idx] = xv * valid[idx]
+            rmsv = (x[idx].pow(2).sum(1, keepdim=True) / lengths[idx, None].clamp(min=1)).sqrt() + 1e-6
+            x[idx] = x[idx] / rmsv * 0.1
     # spectral tilt + random EQ bumps (smooth curve in dB over the rfft bins)
     X = torch.fft.rfft(x)
     nb = X.shape[1]

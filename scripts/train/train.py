@@ -245,8 +245,8 @@ def main():
     ap.add_argument("--exclude-synth", default="", help="leave this synthesizer out of training")
     ap.add_argument("--resume", default="auto",
                     help="weight shards prefix to start from; auto: <data>/resume/model.pt if present; none: scratch")
-    ap.add_argument("--aug", default="", help="augmentation probabilities, e.g. noise=0.5,reverb=0.25,tel=0.1 "
-                    "(defaults in augment.augment: noise 0.75, reverb 0.3, tel 0.12)")
+    ap.add_argument("--aug", default="", help="augmentation probabilities, e.g. noise=0.5,reverb=0.25,tel=0.1,vtlp=0.3 "
+                    "(defaults in augment.augment: noise 0.75, reverb 0.3, tel 0.12, vtlp 0 = off, vtlp_max 0.15)")
     ap.add_argument("--save-half", action="store_true", help="save weight shards as fp16 (28 MB instead of 56)")
     ap.add_argument("--nice", type=int, default=10, help="niceness of the synthesis workers (training goes first)")
     ap.add_argument("--smoke", action="store_true")
