@@ -67,7 +67,7 @@ export async function timeBatch(engine: InferenceEngine, clips: Float32Array[], 
 
 export interface ModelLimitRow extends StageMs {
   batch: number;
-  /** Σ clip audio seconds ÷ wall time of one pass of the clip set over every lane. */
+  /** Σ clip audio seconds (the clip set once per lane) ÷ wall time of the pass, every lane running its own copy at once. */
   rtfx: number;
   /** Σ clip audio seconds ÷ CPU seconds this process used for them (all threads): steadier than RTFx on a shared machine. */
   audio_per_cpu_s: number;
@@ -133,27 +133,27 @@ export class ModelLimitProbe {
   }
 
   /**
-   * The clips (length-sorted unless `order` is given) cut into batches of `b`, every lane taking the next batch as
-   * soon as it is free: once to warm the shapes, then `repeats` timed passes, the median kept.
+   * The clips (length-sorted unless `order` is given) cut into batches of `b`, and every lane runs the whole list
+   * at once (as many copies of the audio as lanes): no lane waits for a batch another took, which a shared list of
+   * a few batches would make it do. Once to warm the shapes, then `repeats` timed passes, the median kept.
    */
   async pass(b: number, order = this.sorted): Promise<{ row: ModelLimitRow; texts: Map<string, string> }> {
     const batches: BenchClip[][] = [];
     for (let i = 0; i < order.length; i += b) batches.push(order.slice(i, i + b));
     const texts = new Map<string, string>();
+    const lanes = this.runners.length;
     const once = async () => {
       const stage: StageMs = { featurize_ms: 0, encoder_ms: 0, decoder_ms: 0, total_ms: 0 };
-      let next = 0;
       const before = process.cpuUsage();
       const t0 = performance.now();
       await Promise.all(
-        this.runners.map(async (runner) => {
-          while (next < batches.length) {
-            const group = batches[next++];
+        this.runners.map(async (runner, lane) => {
+          for (const group of batches) {
             const { transcripts, timings } = await runner.run(group.map((c) => c.samples.slice()));
-            stage.featurize_ms += timings.featurizeMs;
-            stage.encoder_ms += timings.encoderMs;
-            stage.decoder_ms += timings.decodeMs;
-            group.forEach((c, j) => texts.set(c.id, transcripts[j].text));
+            stage.featurize_ms += timings.featurizeMs / lanes;
+            stage.encoder_ms += timings.encoderMs / lanes;
+            stage.decoder_ms += timings.decodeMs / lanes;
+            if (lane === 0) group.forEach((c, j) => texts.set(c.id, transcripts[j].text));
           }
         }),
       );
@@ -166,14 +166,15 @@ export class ModelLimitProbe {
     for (let r = 0; r < this.repeats; r++) runs.push(await once());
     runs.sort((x, y) => x.stage.total_ms - y.stage.total_ms);
     const { stage, cpuMs } = runs[Math.floor(runs.length / 2)];
+    const audioS = this.audioS * lanes;
     const row = {
       batch: b,
       featurize_ms: round1(stage.featurize_ms)!,
       encoder_ms: round1(stage.encoder_ms)!,
       decoder_ms: round1(stage.decoder_ms)!,
       total_ms: round1(stage.total_ms)!,
-      rtfx: round1((this.audioS * 1000) / stage.total_ms)!,
-      audio_per_cpu_s: round1((this.audioS * 1000) / cpuMs)!,
+      rtfx: round1((audioS * 1000) / stage.total_ms)!,
+      audio_per_cpu_s: round1((audioS * 1000) / cpuMs)!,
     };
     return { row, texts };
   }
@@ -187,7 +188,7 @@ export class ModelLimitProbe {
       rows.push(r.row);
       texts = r.texts;
       if (b === 1) batch1 = r.texts;
-      progress(`model limit  batch ${String(b).padStart(2)}: RTFx ${r.row.rtfx}, ${r.row.audio_per_cpu_s} audio s per CPU s (featurize ${r.row.featurize_ms} ms, encoder ${r.row.encoder_ms} ms, decode ${r.row.decoder_ms} ms summed over ${this.runners.length} lane(s); ${r.row.total_ms} ms wall per pass of ${this.audioS.toFixed(0)} s)`);
+      progress(`model limit  batch ${String(b).padStart(2)}: RTFx ${r.row.rtfx}, ${r.row.audio_per_cpu_s} audio s per CPU s (per lane: featurize ${r.row.featurize_ms} ms, encoder ${r.row.encoder_ms} ms, decode ${r.row.decoder_ms} ms; ${r.row.total_ms} ms wall for ${this.runners.length} × ${this.audioS.toFixed(0)} s)`);
     }
     const max = batchSizes[batchSizes.length - 1];
     const unsorted = (await this.pass(max, this.clips)).row.rtfx;
