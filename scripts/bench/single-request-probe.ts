@@ -1,5 +1,5 @@
 import type { BenchClip } from './bench-clips.js';
-import { uploadClip } from './http-load.js';
+import { postUpload, uploadClip } from './http-load.js';
 import { median, round1 } from './stats.js';
 
 export interface SingleRequestProbe {
@@ -22,12 +22,8 @@ export async function probeSingleRequests(url: string, modelMs: (samples: Float3
   for (const clip of clips) {
     await modelMs(clip.samples);
     const upload = uploadClip(clip.id, clip.wav, clip.seconds, 'audio/wav', 'wav');
-    const form = new FormData();
-    form.append('file', upload.blob, upload.filename);
-    form.append('model', 'whisper-1');
     const t0 = performance.now();
-    const res = await fetch(`${url}/v1/audio/transcriptions`, { method: 'POST', body: form });
-    await res.text();
+    const res = await postUpload(url, upload, `bench-single-${clip.id}`);
     const serviceMs = performance.now() - t0;
     if (res.status !== 200) continue;
     const ms = await modelMs(clip.samples);

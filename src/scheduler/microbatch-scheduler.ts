@@ -135,9 +135,18 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     this.busy++;
     this.dispatchedBatches++;
     this.dispatchedRequests += batch.length;
+    let freed = false;
+    // The lane takes its next batch before this one's answers are written, so it never waits on the event loop.
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      this.busy--;
+      this.pump();
+    };
     this.model
       .transcribeBatch(batch.map((j) => j.audio))
       .then((result) => {
+        free();
         this.metrics.observeBatch(batch.length, result.timings.totalMs);
         for (const job of batch) this.metrics.observeQueueWait(now - job.enqueuedAt);
         batch.forEach((job, i) =>
@@ -145,13 +154,10 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
         );
       })
       .catch((e: Error) => {
+        free();
         this.logger.error(`batch of ${batch.length} failed: ${e.message}`);
         const error = e instanceof ModelNotReadyError ? e : new BatchFailedError();
         for (const job of batch) job.reject(error);
-      })
-      .finally(() => {
-        this.busy--;
-        this.pump();
       });
   }
 }
