@@ -203,6 +203,22 @@ describe('ffmpeg hardening', () => {
     }
   });
 
+  it('waits for ffmpeg to exit after its output ends instead of calling a good decode a failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parakeet-late-exit-ffmpeg-'));
+    const fake = join(dir, 'ffmpeg');
+    // A real decode whose process lingers 300 ms after closing its output, as a loaded machine can make ffmpeg do.
+    writeFileSync(fake, `#!/bin/sh\ncase "$*" in *-version*|*-formats*|*-encoders*|*-codecs*) exec ${audio.ffmpeg.path} "$@";; esac\n${audio.ffmpeg.path} "$@"\nstatus=$?\nexec >&-\nsleep 0.3\nexit $status\n`);
+    chmodSync(fake, 0o755);
+    const late = serviceWith({ PARAKEET_FFMPEG_PATH: fake });
+    try {
+      const decoded = await late.decode(bytesOf('speech.mp3'));
+      expect(decoded.duration).toBeGreaterThan(4);
+    } finally {
+      await late.onModuleDestroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves no ffmpeg process and no temp file when a request is abandoned', async () => {
     const baseline = childProcesses('ffmpeg').length;
     const controller = new AbortController();
