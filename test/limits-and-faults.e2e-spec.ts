@@ -171,6 +171,7 @@ describe('faults', () => {
     const server = await startApp({ PARAKEET_MODEL_DIR: model, PARAKEET_FFMPEG_PATH: fake });
     const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
     const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+    process.env.PARAKEET_TEST_SECRET = 'do-not-leak';
     try {
       const host = server.app.get(AudioService).host;
       const first = transcribe(server.url, mp3(), {}, { filename: 'a.mp3' });
@@ -179,6 +180,12 @@ describe('faults', () => {
       expect(parentOf(decoder)).toBe(host.pid);
       expect(parentOf(host.pid!)).toBe(process.pid);
       expect(rssMb(host.pid!)).toBeLessThan(150); // what makes starting a process cheap
+      // Neither the host nor ffmpeg sees the server's environment (API keys, tokens).
+      for (const pid of [host.pid!, decoder]) {
+        const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+        expect(environ).toContain('PATH=');
+        expect(environ).not.toContain('PARAKEET_TEST_SECRET');
+      }
       expect((await first).status).toBe(200);
 
       // The host dies while a decode is in flight: that request is answered, the next one gets a new host.
@@ -193,6 +200,7 @@ describe('faults', () => {
       expect((await transcribe(server.url, mp3(), {}, { filename: 'a.mp3' })).status).toBe(200);
       expect(host.pid).not.toBe(killed);
     } finally {
+      delete process.env.PARAKEET_TEST_SECRET;
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }

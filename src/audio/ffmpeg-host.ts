@@ -62,6 +62,8 @@ export class FfmpegHost {
     const child = fork(compiledModuleUrl(import.meta.url, './ffmpeg-host.process.js'), [], {
       serialization: 'advanced',
       execArgv: [],
+      // ffmpeg reads hostile files: it gets what it needs to run, never the server's keys and tokens.
+      env: hostEnvironment(process.env),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     child.on('message', (msg: FromHost) => {
@@ -85,6 +87,13 @@ export class FfmpegHost {
   private post(child: ChildProcess, msg: ToHost): void {
     if (child.connected) child.send(msg);
   }
+}
+
+const PASSED = ['PATH', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'LD_LIBRARY_PATH'];
+
+/** The environment the decoder host and its ffmpeg processes run with. */
+export function hostEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(PASSED.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
 }
 
 function toError(e: HostError): Error {
