@@ -25,3 +25,26 @@ export function pcm16Wav(samples: Float32Array, rate = 16000): Uint8Array {
   out.set(encodePcm16(samples), 44);
   return out;
 }
+
+/**
+ * Little-endian PCM16 bytes → float samples in [-1, 1), `channels` interleaved ones averaged to mono. The bytes are
+ * read through an Int16Array (a view when 2-byte aligned, else one aligned copy: a Buffer may start at an odd pool
+ * offset; host order, little-endian on every platform Node supports), never a DataView call per sample: uploads
+ * and realtime appends run this on the event loop.
+ */
+export function decodePcm16(bytes: Uint8Array, channels = 1): Float32Array {
+  const count = bytes.length >> 1;
+  const pcm = bytes.byteOffset % 2 === 0 ? new Int16Array(bytes.buffer, bytes.byteOffset, count) : new Int16Array(bytes.slice(0, count * 2).buffer);
+  const out = new Float32Array(Math.floor(count / channels));
+  if (channels === 1) {
+    for (let i = 0; i < out.length; i++) out[i] = pcm[i] / 32768;
+    return out;
+  }
+  const scale = 1 / (32768 * channels);
+  for (let f = 0, i = 0; f < out.length; f++) {
+    let acc = 0;
+    for (let c = 0; c < channels; c++) acc += pcm[i++];
+    out[f] = acc * scale;
+  }
+  return out;
+}

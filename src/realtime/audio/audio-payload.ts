@@ -1,3 +1,4 @@
+import { decodePcm16 } from '../../audio/pcm16.js';
 import { RealtimeProtocolError } from '../protocol/realtime-error.js';
 import type { AudioEncoding } from '../session-config.js';
 import { ALAW_TABLE, ULAW_TABLE } from './g711.js';
@@ -22,11 +23,5 @@ export function decodeAudioPayload(audio: string, encoding: AudioEncoding): Floa
   if (bytes.length % 2 !== 0) {
     throw new RealtimeProtocolError('invalid_audio_length', `pcm16 audio must be a whole number of 16-bit samples; got ${bytes.length} bytes.`, 'audio');
   }
-  // One copy into an aligned Int16Array (the decoded Buffer may start at an odd pool offset), then a typed loop;
-  // appends reach 15 MiB, so no per-sample bounds-checked reads. Little-endian, as on every host Node supports.
-  const pcm = new Int16Array(bytes.length / 2);
-  new Uint8Array(pcm.buffer).set(bytes);
-  const out = new Float32Array(pcm.length);
-  for (let i = 0; i < pcm.length; i++) out[i] = pcm[i] / 32768;
-  return out;
+  return decodePcm16(bytes);
 }
