@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AudioDecodeError, AudioTooLongError, DecodeAbortedError, DecodeTimeoutError, UploadTooLargeError } from '../src/audio/audio-errors.js';
@@ -11,6 +10,7 @@ import { readLimited } from '../src/audio/read-limited.js';
 import { readWav } from '../src/audio/wav-reader.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { fakeFfmpeg } from './helpers/fake-ffmpeg.js';
 import { childProcesses } from './helpers/processes.js';
 
 const DIR = join(process.cwd(), 'test', 'fixtures', 'audio');
@@ -187,35 +187,29 @@ describe('ffmpeg hardening', () => {
   });
 
   it('kills a hanging decode at PARAKEET_DECODE_TIMEOUT_S', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parakeet-fake-ffmpeg-'));
-    const fake = join(dir, 'ffmpeg');
-    // Answers the capability probes like a real ffmpeg, then hangs on the actual decode.
-    writeFileSync(fake, `#!/bin/sh\ncase "$*" in *-version*|*-formats*|*-encoders*|*-codecs*) exec ${audio.ffmpeg.path} "$@";; esac\nexec sleep 30\n`);
-    chmodSync(fake, 0o755);
-    const hanging = serviceWith({ PARAKEET_FFMPEG_PATH: fake, PARAKEET_DECODE_TIMEOUT_S: '0.5' });
+    // Hangs on the actual decode.
+    const fake = fakeFfmpeg('exec sleep 30');
+    const hanging = serviceWith({ PARAKEET_FFMPEG_PATH: fake.path, PARAKEET_DECODE_TIMEOUT_S: '0.5' });
     try {
       const error = await hanging.decode(bytesOf('speech.mp3')).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DecodeTimeoutError);
       expect(childProcesses('sleep')).toEqual([]);
     } finally {
       await hanging.onModuleDestroy();
-      rmSync(dir, { recursive: true, force: true });
+      fake.remove();
     }
   });
 
   it('waits for ffmpeg to exit after its output ends instead of calling a good decode a failure', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parakeet-late-exit-ffmpeg-'));
-    const fake = join(dir, 'ffmpeg');
     // A real decode whose process lingers 300 ms after closing its output, as a loaded machine can make ffmpeg do.
-    writeFileSync(fake, `#!/bin/sh\ncase "$*" in *-version*|*-formats*|*-encoders*|*-codecs*) exec ${audio.ffmpeg.path} "$@";; esac\n${audio.ffmpeg.path} "$@"\nstatus=$?\nexec >&-\nsleep 0.3\nexit $status\n`);
-    chmodSync(fake, 0o755);
-    const late = serviceWith({ PARAKEET_FFMPEG_PATH: fake });
+    const fake = fakeFfmpeg('"$REAL" "$@"\nstatus=$?\nexec >&-\nsleep 0.3\nexit $status');
+    const late = serviceWith({ PARAKEET_FFMPEG_PATH: fake.path });
     try {
       const decoded = await late.decode(bytesOf('speech.mp3'));
       expect(decoded.duration).toBeGreaterThan(4);
     } finally {
       await late.onModuleDestroy();
-      rmSync(dir, { recursive: true, force: true });
+      fake.remove();
     }
   });
 

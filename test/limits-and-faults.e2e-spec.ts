@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AudioService } from '../src/audio/audio.service.js';
-import { locateFfmpeg } from '../src/audio/ffmpeg-binary.js';
 import { MicrobatchScheduler } from '../src/scheduler/microbatch-scheduler.js';
 import { startApp, transcribe, type RunningApp } from './helpers/app.js';
 import { FIXTURES, fixtureAudio, pcm16Wav } from './helpers/audio.js';
+import { fakeFfmpeg } from './helpers/fake-ffmpeg.js';
 import { childProcesses, openNonSocketFileCount } from './helpers/processes.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
 
@@ -145,12 +145,9 @@ describe('faults', () => {
   });
 
   it('answers a crashing ffmpeg with a clean error and keeps serving', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parakeet-crashing-ffmpeg-'));
-    const fake = join(dir, 'ffmpeg');
-    // Answers the capability probes like a real ffmpeg, then dies of a segmentation fault on the decode.
-    writeFileSync(fake, `#!/bin/sh\ncase "$*" in *-version*|*-formats*|*-encoders*|*-codecs*|*-protocols*|*-demuxers*) exec ${locateFfmpeg(undefined).path} "$@";; esac\nkill -SEGV $$\n`);
-    chmodSync(fake, 0o755);
-    const server = await startApp({ PARAKEET_MODEL_DIR: model, PARAKEET_FFMPEG_PATH: fake });
+    // Dies of a segmentation fault on the decode.
+    const fake = fakeFfmpeg('kill -SEGV $$');
+    const server = await startApp({ PARAKEET_MODEL_DIR: model, PARAKEET_FFMPEG_PATH: fake.path });
     try {
       const crashed = await transcribe(server.url, mp3(), {}, { filename: 'a.mp3' });
       expect(crashed.status).toBe(400);
@@ -158,17 +155,14 @@ describe('faults', () => {
       expect((await transcribe(server.url, speech())).status).toBe(200);
     } finally {
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      fake.remove();
     }
   });
 
   it('starts ffmpeg from a small decoder host process, never from the server itself; a host killed mid-decode answers 503 and is replaced', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parakeet-slow-ffmpeg-'));
-    const fake = join(dir, 'ffmpeg');
     // A real ffmpeg that takes a second to start decoding, so the test can see it run.
-    writeFileSync(fake, `#!/bin/sh\ncase "$*" in *-version*|*-formats*|*-encoders*|*-codecs*|*-protocols*|*-demuxers*) exec ${locateFfmpeg(undefined).path} "$@";; esac\nsleep 1\nexec ${locateFfmpeg(undefined).path} "$@"\n`);
-    chmodSync(fake, 0o755);
-    const server = await startApp({ PARAKEET_MODEL_DIR: model, PARAKEET_FFMPEG_PATH: fake });
+    const fake = fakeFfmpeg('sleep 1\nexec "$REAL" "$@"');
+    const server = await startApp({ PARAKEET_MODEL_DIR: model, PARAKEET_FFMPEG_PATH: fake.path });
     const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
     const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
     process.env.PARAKEET_TEST_SECRET = 'do-not-leak';
@@ -202,7 +196,7 @@ describe('faults', () => {
     } finally {
       delete process.env.PARAKEET_TEST_SECRET;
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      fake.remove();
     }
   });
 
