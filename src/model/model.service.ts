@@ -194,15 +194,14 @@ export class ModelService implements OnApplicationShutdown {
     this.state = 'loading';
     const plan = providerPlan(this.config);
     const files = modelFiles(dir, this.config.quantization);
-    const layoutOn = (provider: string) =>
-      laneLayout({
-        lanes: this.config.runnerLanes,
-        threads: this.config.ortIntraOpNumThreads,
-        provider,
-        cores: this.host.cores(),
-        memoryBytes: this.host.memoryBytes(),
-        modelBytes: statSync(files.encoder).size + statSync(files.decoderJoint).size,
-      });
+    const machine = {
+      lanes: this.config.runnerLanes,
+      threads: this.config.ortIntraOpNumThreads,
+      cores: this.host.cores(),
+      memoryBytes: this.host.memoryBytes(),
+      modelBytes: statSync(files.encoder).size + statSync(files.decoderJoint).size,
+    };
+    const layoutOn = (provider: string) => laneLayout({ ...machine, provider });
     // The layout depends on where the sessions land, known only once the first lane has loaded: it starts
     // with the threads of the first provider tried (1 on a GPU, the CPU's share otherwise).
     const first = layoutOn(plan.providers[0]);
