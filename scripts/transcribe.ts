@@ -1,3 +1,4 @@
+import type { Samples } from '../src/asr/samples.js';
 import { HostResources } from '../src/common/host-resources.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -38,7 +39,7 @@ try {
   });
   Logger.overrideLogger(['error']);
   const ingest = new AudioService(config as AppConfig);
-  const audio: Float32Array[] = [];
+  const audio: Samples[] = [];
   try {
     for (const file of positionals) audio.push((await ingest.decode(new Uint8Array(readFileSync(file)))).samples);
   } finally {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { toFloat32 } from '../src/asr/samples.js';
 import { AudioDecodeError, AudioTooLongError, DecodeAbortedError, DecodeTimeoutError, UploadTooLargeError } from '../src/audio/audio-errors.js';
 import { AudioService } from '../src/audio/audio.service.js';
 import { decodeWithFfmpeg } from '../src/audio/ffmpeg-decoder.js';
@@ -75,15 +76,16 @@ describe('audio ingest', () => {
   it.each(Object.entries(TOLERANCE))('decodes %s to 16 kHz mono with the right duration and samples', async (file, tol) => {
     const clip = manifest.clips.find((c) => c.file === file)!;
     const out = await audio.decode(bytesOf(file));
+    const samples = toFloat32(out.samples);
     expect(Math.abs(out.duration - clip.duration_s)).toBeLessThanOrEqual(0.02);
     expect(out.decoder).toBe(file.endsWith('.wav') && file !== 'speech-alaw.wav' ? 'wav' : /\.(m4a|mp4|mp3)$/.test(file) ? 'ffmpeg-file' : 'ffmpeg');
     if (tol.exact !== undefined) {
-      expect(out.samples.length).toBe(reference.length);
+      expect(samples.length).toBe(reference.length);
       let maxErr = 0;
-      for (let i = 0; i < reference.length; i++) maxErr = Math.max(maxErr, Math.abs(out.samples[i] - reference[i]));
+      for (let i = 0; i < reference.length; i++) maxErr = Math.max(maxErr, Math.abs(samples[i] - reference[i]));
       expect(maxErr).toBeLessThanOrEqual(tol.exact);
     } else {
-      expect(similarity(out.samples, reference)).toBeGreaterThanOrEqual(tol.similarity!);
+      expect(similarity(samples, reference)).toBeGreaterThanOrEqual(tol.similarity!);
     }
   });
 
@@ -96,6 +98,21 @@ describe('audio ingest', () => {
     expect(out.duration).toBeGreaterThan(4);
   });
 
+  it('hands 16 kHz mono PCM16 on as its own integers (no float conversion), other WAVs as floats', async () => {
+    const bytes = bytesOf('speech.wav');
+    const native = await audio.decode(bytes);
+    expect(native.samples).toBeInstanceOf(Int16Array);
+    // Its own memory, all of it (the upload can be freed, and the lane gets it transferred, not copied again).
+    expect(native.samples.buffer).not.toBe(bytes.buffer);
+    expect(native.samples.byteLength).toBe(native.samples.buffer.byteLength);
+    expect(toFloat32(native.samples)).toEqual(reference);
+    // At an odd offset the same values.
+    const odd = new Uint8Array(bytes.length + 1).subarray(1);
+    odd.set(bytes);
+    expect(Array.from((await audio.decode(odd)).samples)).toEqual(Array.from(native.samples));
+    expect((await audio.decode(bytesOf('speech-48k-stereo.wav'))).samples).toBeInstanceOf(Float32Array);
+  });
+
   it('gives the same samples on the WAV fast path as through ffmpeg', async () => {
     // 16 kHz sources need no resampling and must match exactly; resamplers differ a little near the band edge.
     const minimum: Record<string, number> = { 'speech.wav': 0.999999, 'speech-24bit.wav': 0.999999, 'speech-48k-stereo.wav': 0.999, 'speech-44k-f32.wav': 0.999, 'speech-8k.wav': 0.99 };
@@ -104,7 +121,7 @@ describe('audio ingest', () => {
       const viaFfmpeg = await decodeWithFfmpeg(audio.ffmpeg, { bytes: bytesOf(file), timeoutS: 30, maxSeconds: 600 });
       expect(fast.decoder).toBe('wav');
       expect(Math.abs(fast.samples.length - viaFfmpeg.length)).toBeLessThanOrEqual(1);
-      expect(similarity(fast.samples, viaFfmpeg, 4)).toBeGreaterThanOrEqual(min);
+      expect(similarity(toFloat32(fast.samples), viaFfmpeg, 4)).toBeGreaterThanOrEqual(min);
     }
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { toFloat32 } from '../src/asr/samples.js';
 import { normalizeWords, wordErrors } from '../src/asr/word-error-rate.js';
 import { AudioService } from '../src/audio/audio.service.js';
 import { EMBEDDED_MODEL_DIR } from '../src/common/project-paths.js';
@@ -64,7 +65,7 @@ describe('chunking_strategy server_vad', () => {
 
     // The same cuts, from the same parts, and each chunk through the scheduler on its own.
     const { samples } = await server.app.get(AudioService).decode(fixture(LONG.file));
-    const probabilities = await server.app.get(VadService).speechProbabilities(samples);
+    const probabilities = await server.app.get(VadService).speechProbabilities(toFloat32(samples));
     const spans = planSpeechChunks(probabilities, samples.length, { ...SERVER_VAD_DEFAULTS, maxChunk: 10 * RATE, overlap: 2 * RATE });
     expect(spans.length).toBeGreaterThanOrEqual(5);
     spans.slice(1).forEach((s, i) => expect(s.start).toBe(spans[i].end)); // pauses everywhere: no fallback windows

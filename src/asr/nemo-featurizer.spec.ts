@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readWav } from '../audio/wav-reader.js';
+import { monoPcm16, readWav, readWavLayout } from '../audio/wav-reader.js';
 import { slaneyMelMatrix } from './mel-filterbank.js';
 import { NemoFeaturizer } from './nemo-featurizer.js';
+import { toFloat32 } from './samples.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'nemo128');
 const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as {
@@ -77,5 +78,19 @@ describe('NemoFeaturizer (nemo128)', () => {
     }
     expect(mismatches).toBe(0);
     expect(batch.subarray(0, 128 * stride).every((v) => v === 0)).toBe(true);
+  });
+
+  it('gives bit-identical features for PCM16 integers and the same samples as floats', () => {
+    const bytes = readFileSync(join(FIXTURES, 'speech_a.wav'));
+    const layout = readWavLayout(bytes);
+    const pcm = monoPcm16(bytes, layout);
+    const floats = readWav(bytes).samples;
+    const a = featurizer.featurize(pcm).features;
+    const b = featurizer.featurize(floats).features;
+    expect(a.length).toBe(b.length);
+    let mismatches = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) mismatches++;
+    expect(mismatches).toBe(0);
+    expect(toFloat32(pcm)).toEqual(floats);
   });
 });

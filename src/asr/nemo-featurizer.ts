@@ -1,5 +1,6 @@
 import FFT from 'fft.js';
 import { slaneyMelMatrix, sparseFromDense, type SparseFilterbank } from './mel-filterbank.js';
+import { PCM16_SCALE, type Samples } from './samples.js';
 
 export interface FeaturizerOptions {
   sampleRate: number;
@@ -65,7 +66,7 @@ export class NemoFeaturizer {
   }
 
   /** Features of one clip as a fresh [nMels][T] array. */
-  featurize(samples: Float32Array, length = samples.length): { features: Float32Array; frames: number; validFrames: number } {
+  featurize(samples: Samples, length = samples.length): { features: Float32Array; frames: number; validFrames: number } {
     const frames = this.frameCount(length);
     const features = new Float32Array(this.options.nMels * frames);
     const validFrames = this.featurizeInto(samples, length, features, 0, frames);
@@ -78,7 +79,7 @@ export class NemoFeaturizer {
    * Frames past the valid count are written as zeros up to this clip's frame count; the caller provides a
    * zeroed tensor for the rest of the row. Returns the valid frame count.
    */
-  featurizeInto(samples: Float32Array, length: number, out: Float32Array, offset: number, rowStride: number): number {
+  featurizeInto(samples: Samples, length: number, out: Float32Array, offset: number, rowStride: number): number {
     const { nFft, hopLength, nMels, preemphasis } = this.options;
     const frames = this.frameCount(length);
     if (rowStride < frames) throw new RangeError(`row stride ${rowStride} < ${frames} frames`);
@@ -134,12 +135,23 @@ export class NemoFeaturizer {
     return validFrames;
   }
 
-  /** samples[0, length) after pre-emphasis, in a scratch buffer that grows to the longest clip seen. */
-  private emphasize(samples: Float32Array, length: number, preemphasis: number): Float64Array {
+  /**
+   * samples[0, length) after pre-emphasis, in a scratch buffer that grows to the longest clip seen. PCM16 is
+   * scaled here: (a − p·b) / 32768 equals a/32768 − p·b/32768 exactly in float64 (a power-of-two scale), so
+   * the features are bit-identical to those of the float samples.
+   */
+  private emphasize(samples: Samples, length: number, preemphasis: number): Float64Array {
     if (this.emphasized.length < length) this.emphasized = new Float64Array(Math.max(length, 2 * this.emphasized.length));
     const e = this.emphasized;
-    if (length > 0) e[0] = samples[0];
-    for (let n = 1; n < length; n++) e[n] = samples[n] - preemphasis * samples[n - 1];
+    if (length === 0) return e;
+    // Two loops, each over one array type, so each stays monomorphic.
+    if (samples instanceof Int16Array) {
+      e[0] = samples[0] * PCM16_SCALE;
+      for (let n = 1; n < length; n++) e[n] = (samples[n] - preemphasis * samples[n - 1]) * PCM16_SCALE;
+    } else {
+      e[0] = samples[0];
+      for (let n = 1; n < length; n++) e[n] = samples[n] - preemphasis * samples[n - 1];
+    }
     return e;
   }
 }

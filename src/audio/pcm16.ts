@@ -1,3 +1,5 @@
+import { toFloat32 } from '../asr/samples.js';
+
 /** Float samples in [-1, 1) → signed 16-bit little-endian PCM, clamped. */
 export function encodePcm16(samples: Float32Array): Buffer {
   const out = Buffer.alloc(samples.length * 2);
@@ -27,19 +29,26 @@ export function pcm16Wav(samples: Float32Array, rate = 16000): Uint8Array {
 }
 
 /**
- * Little-endian PCM16 bytes → float samples in [-1, 1), `channels` interleaved ones averaged to mono. The bytes are
- * read through an Int16Array (a view when 2-byte aligned, else one aligned copy: a Buffer may start at an odd pool
- * offset; host order, little-endian on every platform Node supports), never a DataView call per sample: uploads
- * and realtime appends run this on the event loop.
+ * Little-endian PCM16 bytes as an Int16Array (host order: little-endian on every platform Node supports): a view
+ * when 2-byte aligned, else one aligned copy (a Buffer may start at an odd offset of its pool).
+ */
+export function pcm16View(bytes: Uint8Array): Int16Array {
+  const count = bytes.length >> 1;
+  if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, count);
+  // Uint8Array's slice copies; a Buffer's slice would be another view of the same unaligned memory.
+  const copy = new Uint8Array(count * 2);
+  copy.set(bytes.subarray(0, count * 2));
+  return new Int16Array(copy.buffer);
+}
+
+/**
+ * Little-endian PCM16 bytes → float samples in [-1, 1), `channels` interleaved ones averaged to mono, read
+ * through an Int16Array, never a DataView call per sample: uploads and realtime appends run this on the event loop.
  */
 export function decodePcm16(bytes: Uint8Array, channels = 1): Float32Array {
-  const count = bytes.length >> 1;
-  const pcm = bytes.byteOffset % 2 === 0 ? new Int16Array(bytes.buffer, bytes.byteOffset, count) : new Int16Array(bytes.slice(0, count * 2).buffer);
-  const out = new Float32Array(Math.floor(count / channels));
-  if (channels === 1) {
-    for (let i = 0; i < out.length; i++) out[i] = pcm[i] / 32768;
-    return out;
-  }
+  const pcm = pcm16View(bytes);
+  if (channels === 1) return toFloat32(pcm);
+  const out = new Float32Array(Math.floor(pcm.length / channels));
   const scale = 1 / (32768 * channels);
   for (let f = 0, i = 0; f < out.length; f++) {
     let acc = 0;

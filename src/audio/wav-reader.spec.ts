@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { isWav, readWav, WavFormatError } from './wav-reader.js';
+import { decodePcm16, pcm16View } from './pcm16.js';
+import { isMonoPcm16, isWav, monoPcm16, readWav, readWavLayout, WavFormatError } from './wav-reader.js';
 
 /** Builds a WAV file: fmt chunk (optionally extensible), optional extra chunks, then data. */
 function wav(opts: { format?: number; channels?: number; rate?: number; bits: number; data: Uint8Array; extensible?: boolean; junk?: boolean; dataSize?: number }): Uint8Array {
@@ -101,5 +102,31 @@ describe('readWav', () => {
     expect(isWav(new TextEncoder().encode('RIFX....WAVE'))).toBe(false);
     expect(() => readWav(new TextEncoder().encode('hello world!'))).toThrow(/not a RIFF/);
     expect(() => readWav(new TextEncoder().encode('RIFF\x04\x00\x00\x00WAVE'))).toThrow(/no fmt/);
+  });
+});
+
+describe('PCM16 without a float copy', () => {
+  const values = [0, 16384, -32768, 32767, -1, 12345];
+  const data = le(values, 2, (v, at, x) => v.setInt16(at, x, true));
+
+  it('views mono 16-bit PCM in place behind any chunks before the data', () => {
+    const file = wav({ bits: 16, data, junk: true });
+    const layout = readWavLayout(file);
+    expect(isMonoPcm16(layout)).toBe(true);
+    const pcm = monoPcm16(file, layout);
+    expect(Array.from(pcm)).toEqual(values);
+    expect(pcm.buffer).toBe(file.buffer);
+    expect(isMonoPcm16(readWavLayout(wav({ bits: 16, data, channels: 2 })))).toBe(false);
+    expect(isMonoPcm16(readWavLayout(wav({ bits: 24, data: new Uint8Array(6) })))).toBe(false);
+  });
+
+  it('copies a Buffer that starts at an odd offset of its memory and reads the right samples', () => {
+    // A Buffer's slice() is a view, not a copy: reading through it would take the bytes from offset 0.
+    const backing = Buffer.alloc(data.length + 9, 0x7f);
+    const odd = backing.subarray(3, 3 + data.length);
+    odd.set(data);
+    expect(Array.from(pcm16View(odd))).toEqual(values);
+    expect(Array.from(decodePcm16(odd))).toEqual(values.map((x) => x / 32768));
+    expect(Array.from(decodePcm16(backing.subarray(3, 3 + data.length), 2))).toEqual([0 + 16384, -32768 + 32767, -1 + 12345].map((x) => x / 65536));
   });
 });

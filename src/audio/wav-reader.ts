@@ -1,4 +1,4 @@
-import { decodePcm16 } from './pcm16.js';
+import { decodePcm16, pcm16View } from './pcm16.js';
 
 /**
  * In-process parser for RIFF/WAVE PCM (8/16/24/32-bit integer, 32/64-bit float, WAVE_FORMAT_EXTENSIBLE),
@@ -27,7 +27,18 @@ function ascii(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
 }
 
-export function readWav(bytes: Uint8Array): PcmAudio {
+/** What the RIFF chunks say, checked: where the frames are and how they are encoded. */
+export interface WavLayout {
+  format: number;
+  channels: number;
+  sampleRate: number;
+  bits: number;
+  dataStart: number;
+  /** Whole frames present (a truncated or overstated data chunk is cut to the bytes there). */
+  frames: number;
+}
+
+export function readWavLayout(bytes: Uint8Array): WavLayout {
   if (!isWav(bytes)) throw new WavFormatError('not a RIFF/WAVE file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let format = -1;
@@ -60,13 +71,29 @@ export function readWav(bytes: Uint8Array): PcmAudio {
   if (dataStart < 0) throw new WavFormatError('no data chunk');
   if (channels < 1 || channels > 64) throw new WavFormatError(`unsupported channel count ${channels}`);
   if (sampleRate < 1000 || sampleRate > 768000) throw new WavFormatError(`unsupported sample rate ${sampleRate}`);
-  const bytesPerSample = bits / 8;
   const intFormat = format === PCM && [8, 16, 24, 32].includes(bits);
   const floatFormat = format === IEEE_FLOAT && (bits === 32 || bits === 64);
   if (!intFormat && !floatFormat) throw new WavFormatError(`unsupported WAV encoding (format ${format}, ${bits} bits)`);
+  return { format, channels, sampleRate, bits, dataStart, frames: Math.floor(dataLength / ((bits / 8) * channels)) };
+}
+
+/** True for mono 16-bit integer PCM: the samples can be used as they are, with no conversion. */
+export function isMonoPcm16(layout: WavLayout): boolean {
+  return layout.format === PCM && layout.bits === 16 && layout.channels === 1;
+}
+
+/** Mono PCM16 frames as integers (see `isMonoPcm16`): a view of `bytes` where 2-byte aligned, else one copy. */
+export function monoPcm16(bytes: Uint8Array, layout: WavLayout): Int16Array {
+  return pcm16View(bytes.subarray(layout.dataStart, layout.dataStart + 2 * layout.frames));
+}
+
+export function readWav(bytes: Uint8Array): PcmAudio {
+  const layout = readWavLayout(bytes);
+  const { format, channels, sampleRate, bits, dataStart, frames } = layout;
+  const bytesPerSample = bits / 8;
   const frameBytes = bytesPerSample * channels;
-  const frames = Math.floor(dataLength / frameBytes);
   if (format === PCM && bits === 16) return { samples: decodePcm16(bytes.subarray(dataStart, dataStart + frames * frameBytes), channels), sampleRate, channels };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const samples = new Float32Array(frames);
   const read = sampleReader(view, format, bits);
   const scale = 1 / channels;

@@ -11,6 +11,7 @@ import { ServiceDownloadLog } from './service-download-log.js';
 import { parseSessionConfig, providerPlan } from './provider-chain.js';
 import { ModelRunner, RunnerUnavailableError } from './runner/model-runner.js';
 import type { BatchResult, EngineInfo, EngineOptions } from './runner/runner-protocol.js';
+import type { Samples } from '../asr/samples.js';
 
 export type ModelState = 'unloaded' | 'downloading' | 'loading' | 'ready' | 'failed';
 
@@ -124,7 +125,7 @@ export class ModelService implements OnApplicationShutdown {
   }
 
   /** Runs one batch on the least busy lane. */
-  async transcribeBatch(audio: Float32Array[]): Promise<BatchResult & { lane: number }> {
+  async transcribeBatch(audio: Samples[]): Promise<BatchResult & { lane: number }> {
     if (!this.ready) throw new ModelNotReadyError(this.failure ?? `model is ${this.state}`);
     let best = -1;
     for (let i = 0; i < this.lanes.length; i++) {

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { planChunks, type ChunkSpan } from './chunk-plan.js';
 import { MicrobatchScheduler, type ScheduledResult } from './microbatch-scheduler.js';
 import type { Priority } from './priority-queue.js';
+import type { Samples } from '../asr/samples.js';
 
 export interface ChunkedOptions {
   priority: Priority;
@@ -28,7 +29,7 @@ export class ChunkedTranscriber {
     private readonly scheduler: MicrobatchScheduler,
   ) {}
 
-  async transcribe(samples: Float32Array, options: ChunkedOptions): Promise<ScheduledResult> {
+  async transcribe(samples: Samples, options: ChunkedOptions): Promise<ScheduledResult> {
     const { priority, signal, onText, admitted = false } = options;
     const rate = TARGET_RATE;
     const spans = options.spans ?? planChunks(samples.length, Math.round(this.config.chunkSeconds * rate), Math.round(this.config.chunkOverlapSeconds * rate));

@@ -6,6 +6,7 @@ import { ModelNotReadyError, ModelService } from '../model/model.service.js';
 import type { StageTimings } from '../model/runner/runner-protocol.js';
 import { PriorityQueue, type Priority, type QueueItem } from './priority-queue.js';
 import { BatchFailedError, QueueFullError, QueueTimeoutError, RequestAbortedError } from './scheduler-errors.js';
+import type { Samples } from '../asr/samples.js';
 
 export interface ScheduledResult {
   transcript: Transcript;
@@ -26,7 +27,7 @@ export interface SubmitOptions {
 }
 
 interface Job extends QueueItem {
-  audio: Float32Array;
+  audio: Samples;
   resolve: (r: ScheduledResult) => void;
   reject: (e: Error) => void;
   detach: () => void;
@@ -74,7 +75,7 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     return this.busy;
   }
 
-  submit(audio: Float32Array, options: SubmitOptions = {}): Promise<ScheduledResult> {
+  submit(audio: Samples, options: SubmitOptions = {}): Promise<ScheduledResult> {
     const { priority = 'normal', signal, admitted = false } = options;
     if (signal?.aborted) return Promise.reject(new RequestAbortedError('request aborted'));
     if (this.closed || !this.model.ready) return Promise.reject(new ModelNotReadyError(this.closed ? 'the server is shutting down' : `model is ${this.model.state}`));

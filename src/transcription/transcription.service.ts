@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { toFloat32, type Samples } from '../asr/samples.js';
 import { AudioService, type DecodedAudio } from '../audio/audio.service.js';
 import { TARGET_RATE } from '../audio/resampler.js';
 import { ApiError } from '../common/api-error.js';
@@ -61,10 +62,10 @@ export class TranscriptionService {
    * server_vad on audio that needs chunks: cuts in the middle of pauses (planSpeechChunks) instead of fixed
    * overlapping windows. Undefined (one pass) when the audio fits one chunk, so short audio costs no VAD.
    */
-  private async speechSpans(samples: Float32Array, vad: SpeechDetectorSettings, signal: AbortSignal): Promise<ChunkSpan[] | undefined> {
+  private async speechSpans(samples: Samples, vad: SpeechDetectorSettings, signal: AbortSignal): Promise<ChunkSpan[] | undefined> {
     const maxChunk = Math.round(this.config.chunkSeconds * TARGET_RATE);
     if (samples.length <= maxChunk) return undefined;
-    const probabilities = await this.vad.speechProbabilities(samples, signal);
+    const probabilities = await this.vad.speechProbabilities(toFloat32(samples), signal);
     return planSpeechChunks(probabilities, samples.length, { ...vad, maxChunk, overlap: Math.round(this.config.chunkOverlapSeconds * TARGET_RATE) });
   }
 }

@@ -8,6 +8,7 @@ import type { ModelConfig } from '../model-config.js';
 import { OrtJointStep } from './ort-joint-step.js';
 import type { BatchResult, EngineInfo, EngineOptions } from './runner-protocol.js';
 import { checkContract, createSession, inputShape, ProviderUnavailableError } from './session-factory.js';
+import type { Samples } from '../../asr/samples.js';
 
 const ENCODER_INPUTS = { audio_signal: 'float32', length: 'int64' };
 const ENCODER_OUTPUTS = ['outputs', 'encoded_lengths'];
@@ -110,7 +111,7 @@ export class InferenceEngine {
     return engine;
   }
 
-  async transcribe(audio: Float32Array[]): Promise<BatchResult> {
+  async transcribe(audio: Samples[]): Promise<BatchResult> {
     const t0 = performance.now();
     const encoded = this.info.encoderBatching === 'per-item' ? await this.encodeEach(audio) : await this.encodePadded(audio);
     const t2 = performance.now();
@@ -122,7 +123,7 @@ export class InferenceEngine {
   }
 
   /** One encoder call over the batch padded to its longest clip: what a GPU wants. */
-  private async encodePadded(audio: Float32Array[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
+  private async encodePadded(audio: Samples[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
     const t0 = performance.now();
     const B = audio.length;
     const nMels = this.config.featuresSize;
@@ -154,7 +155,7 @@ export class InferenceEngine {
    * is pure waste, and an int8 encoder's dynamic activation scale then covers this clip alone: the
    * transcript does not depend on what shared the batch.
    */
-  private async encodeEach(audio: Float32Array[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
+  private async encodeEach(audio: Samples[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
     const B = audio.length;
     const nMels = this.config.featuresSize;
     const outputs: Float32Array[] = [];

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { Samples } from '../../asr/samples.js';
 import { compiledModuleUrl } from '../../common/project-paths.js';
 import type { BatchResult, EngineInfo, EngineOptions, FromWorker } from './runner-protocol.js';
 
@@ -13,7 +14,8 @@ type Pending = { resolve: (r: BatchResult) => void; reject: (e: Error) => void }
 
 /**
  * Main-thread handle of one runner lane (a worker thread with its own sessions). Audio buffers are
- * transferred, not copied, when a view spans its whole buffer.
+ * transferred, not copied, when a view spans its whole buffer; a view into more (a chunk, PCM16 inside an
+ * upload) is copied once and the copy transferred (transferring the original would take the memory around it).
  */
 export class ModelRunner {
   private worker?: Worker;
@@ -71,18 +73,17 @@ export class ModelRunner {
     });
   }
 
-  run(audio: Float32Array[]): Promise<BatchResult> {
+  run(audio: Samples[]): Promise<BatchResult> {
     if (this.state !== 'ready' || !this.worker) {
       return Promise.reject(new RunnerUnavailableError(this.failure?.message ?? `runner is ${this.state}`));
     }
     const id = this.nextId++;
     const transfer: ArrayBuffer[] = [];
     const payload = audio.map((a) => {
-      if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) {
-        transfer.push(a.buffer);
-        return a;
-      }
-      return a.slice();
+      const own = a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer);
+      const sent = own ? a : a.slice();
+      transfer.push(sent.buffer as ArrayBuffer);
+      return sent;
     });
     return new Promise<BatchResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -1,5 +1,6 @@
 import type { Transcript } from '../../asr/transcript.js';
 import type { ModelFiles } from '../model-directory.js';
+import type { Samples } from '../../asr/samples.js';
 
 export interface EngineOptions {
   files: ModelFiles;
@@ -48,7 +49,7 @@ export interface BatchResult {
   timings: StageTimings;
 }
 
-export type ToWorker = { type: 'run'; id: number; audio: Float32Array[] } | { type: 'close' };
+export type ToWorker = { type: 'run'; id: number; audio: Samples[] } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo }
