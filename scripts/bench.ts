@@ -86,7 +86,9 @@ let c1: SingleRequestProbe = { pairs: 0, p50: null, model_single_ms_p50: null, s
 try {
   say(`server ready at ${server.url} (pid ${server.pid})`);
   const wavUploads = clips.map((c) => uploadClip(c.id, c.wav, c.seconds, 'audio/wav', 'wav'));
-  await runClosedLoop({ url: server.url, concurrency: 2, clips: wavUploads, minSeconds: 1, minRequests: 4, idPrefix: 'bench-warmup' });
+  // Every clip through every lane twice before anything is timed: the in-process engine it is compared with has run
+  // them all many times (JIT-compiled loops, ONNX Runtime's arena grown to the longest clip), a fresh server has not.
+  await runClosedLoop({ url: server.url, concurrency: lanes, clips: wavUploads, minSeconds: 1, minRequests: 2 * lanes * wavUploads.length, idPrefix: 'bench-warmup' });
   c1 = await probeSingleRequests(server.url, (samples) => probe.single(samples), clips);
   say(`lone requests: service p50 ${c1.service_p50_ms} ms, the same clips in-process ${c1.model_single_ms_p50} ms: ${c1.p50} ms more (median of ${c1.pairs} back-to-back pairs)`);
   for (const concurrency of o.levels) {
