@@ -13,6 +13,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parse as parseYaml } from 'yaml';
+import { SERVER_NODE_FLAGS } from '../src/common/node-flags.js';
 import { envVarSpecs } from '../src/config/env-var.decorator.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { repositoryFor } from '../src/model/model-aliases.js';
@@ -418,14 +419,16 @@ describe('deploy/Dockerfile', () => {
     for (const name of ['cpu', 'gpu']) expect(instructions(stage(name), 'RUN')[0].args).toMatch(/apt-get install -y --no-install-recommends\s.*\bffmpeg\b.*rm -rf \/var\/lib\/apt\/lists/);
   });
 
-  it('final images: non-root numeric USER, volumes for models and logs, PARAKEET_HOST=0.0.0.0, and `node dist/src/main.js` as PID 1 (exec form, no shell)', () => {
+  it('final images: non-root numeric USER, volumes for models and logs, PARAKEET_HOST=0.0.0.0, and `node <SERVER_NODE_FLAGS> dist/src/main.js` as PID 1 (exec form, no shell), as `npm start` runs it', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(['node', ...SERVER_NODE_FLAGS, 'dist/src/main.js'].join(' '));
     for (const name of ['gpu', 'cpu']) {
       const s = stage(name);
       const [user] = instructions(s, 'USER').map((i) => i.args);
       expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
       const cmd = instructions(s, 'CMD');
       expect(cmd).toHaveLength(1);
-      expect(JSON.parse(cmd[0].args)).toEqual(['node', 'dist/src/main.js']);
+      expect(JSON.parse(cmd[0].args)).toEqual(['node', ...SERVER_NODE_FLAGS, 'dist/src/main.js']);
       expect(instructions(s, 'ENTRYPOINT')).toEqual([]);
       expect(s.instructions.at(-1)!.keyword).toBe('CMD');
       expect(existsSync(join(ROOT, 'dist', 'src', 'main.js'))).toBe(true);

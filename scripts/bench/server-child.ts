@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/common/project-paths.js';
+import { SERVER_NODE_FLAGS } from '../../src/common/node-flags.js';
 
-/** The production build (`node dist/src/main.js`) as a child process on a free loopback port. */
+/** The production build as `npm start` runs it (`node <SERVER_NODE_FLAGS> dist/src/main.js`), as a child process on a free loopback port. */
 export interface ServerChild {
   child: ChildProcess;
   pid: number;
@@ -15,7 +16,7 @@ export interface ServerChild {
 const TAIL = 16 * 1024;
 
 export async function startServerChild(env: Record<string, string>, nodeArgs: string[] = [], readyTimeoutMs = 180_000): Promise<ServerChild> {
-  const child = spawn(process.execPath, [...nodeArgs, join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PARAKEET_PORT: '0', PARAKEET_HOST: '127.0.0.1', PARAKEET_DRAIN_DELAY_S: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../src/common/node-flags.js';
 import { TEST_METRICS_DIR } from './app.js';
 
 export interface ServerProcess {
@@ -11,7 +12,7 @@ export interface ServerProcess {
 
 /** Starts the production build (`node dist/src/main.js`) on a free port with the given environment. */
 export function startServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(process.cwd(), 'dist', 'src', 'main.js')], {
     env: { PATH: process.env.PATH ?? '', PARAKEET_PORT: '0', PARAKEET_HOST: '127.0.0.1', PARAKEET_DRAIN_DELAY_S: '0', PARAKEET_METRICS_DIR: TEST_METRICS_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
