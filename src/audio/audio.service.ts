@@ -36,7 +36,10 @@ function nativePcm16(bytes: Uint8Array): Int16Array | undefined {
     if (e instanceof WavFormatError) return undefined;
     throw e;
   }
-  return layout.sampleRate === TARGET_RATE && isMonoPcm16(layout) ? monoPcm16(bytes, layout).slice() : undefined;
+  if (layout.sampleRate !== TARGET_RATE || !isMonoPcm16(layout)) return undefined;
+  const pcm = monoPcm16(bytes, layout);
+  // Unaligned data has already been copied once.
+  return pcm.buffer === bytes.buffer ? pcm.slice() : pcm;
 }
 
 /** ISO-BMFF (mp4, m4a, mov, 3gp): `ftyp` at offset 4. Its index may sit at the end, which needs seeking. */
