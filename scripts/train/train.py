@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
@@ -28,10 +29,18 @@ from model import TDTModel  # noqa: E402
 from tdt import tdt_loss  # noqa: E402
 
 T0 = time.time()
+# torchrun sets these; one process per GPU, each with its own synthesis workers and utterance pool
+WORLD = int(os.environ.get("WORLD_SIZE", "1"))
+RANK = int(os.environ.get("RANK", "0"))
+LOCAL_RANK = int(os.environ.get("LOCAL_RANK", "0"))
+
+
+STOP = object()
 
 
 def log(*a):
-    print(f"[{time.time() - T0:7.1f}s]", *a, flush=True)
+    if RANK == 0:
+        print(f"[{time.time() - T0:7.1f}s]", *a, flush=True)
 
 
 def save_sharded(state, prefix, shard=15 * 1024 * 1024):
@@ -254,10 +263,10 @@ def main():
     ap.add_argument("--pidfile", default="")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    if a.pidfile:
+    if a.pidfile and RANK == 0:
         with open(a.pidfile, "w") as fh:
             fh.write(str(os.getpid()))
-    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    dev = f"cuda:{LOCAL_RANK}" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(a.seed)
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
@@ -275,12 +284,13 @@ def main():
     weights = dict(synth.SYNTH_WEIGHTS)
     if a.exclude_synth:
         weights.pop(a.exclude_synth)
-    test_plan = build_test_plan(test_s, a.n_test_sent, a.n_test_voice)
+    # only rank 0 evaluates, so only it synthesises the test sets; every rank draws its own training utterances
+    test_plan = build_test_plan(test_s, a.n_test_sent, a.n_test_voice) if RANK == 0 else []
     if a.exclude_synth:
         for it in test_plan:
             if it["synth"] == a.exclude_synth:
                 it["test"] = "excluded_" + it["test"]
-    train_plan = synth.make_plan(train_s, a.n_utts, a.seed, weights)
+    train_plan = synth.make_plan(train_s, a.n_utts, a.seed if WORLD == 1 else a.seed * 100 + RANK, weights)
     plan_by_idx = {it["idx"]: it for it in test_plan + train_plan}
     chunks = [test_plan[i:i + 16] for i in range(0, len(test_plan), 16)]
     chunks += [train_plan[i:i + a.chunk] for i in range(0, len(train_plan), a.chunk)]
@@ -292,6 +302,10 @@ def main():
     th.start()
 
     # 1. feature check (after forking the synthesis workers, before CUDA work)
+    if dev.startswith("cuda"):
+        torch.cuda.set_device(LOCAL_RANK)
+    if WORLD > 1:
+        dist.init_process_group("nccl" if dev.startswith("cuda") else "gloo")
     err = check_fixtures(a.fixtures, device=dev)
     if err > 1e-3:
         log(f"ABORT: nemo128 mismatch {err}")
@@ -314,10 +328,36 @@ def main():
     if ck is not None:
         model.load_state_dict(ck["model"])  # copy_ casts fp16 shards to the fp32 parameters
         log(f"resumed weights from {resume} (step {ck.get('step')}; optimizer state restarts; warm-up repeats)")
+    if WORLD > 1:  # identical start on every rank; identical averaged gradients keep them identical
+        for t in model.state_dict().values():
+            dist.broadcast(t, 0)
+        log(f"data parallel: {WORLD} processes, {a.batch_sec:.0f} s of audio each per step")
+    params = [p for p in model.parameters()]
     featurizer = Nemo128(os.environ["NEMO_FBANK"]).to(dev)
     gen = torch.Generator(device=dev)
-    gen.manual_seed(a.seed)
-    rng = np.random.default_rng(a.seed)
+    gen.manual_seed(a.seed + 7919 * RANK)
+    rng = np.random.default_rng(a.seed + 7919 * RANK)
+    clock = {"t_start": None, "total": 1.0}
+
+    def progress():
+        return 0.0 if clock["t_start"] is None else (time.time() - clock["t_start"]) / clock["total"]
+
+    def sync(ok, audio_s):
+        """Average gradients over ranks (one all-reduce) and agree on skipping and on rank 0's clock."""
+        frac = progress()
+        if WORLD == 1:
+            return not ok, frac, audio_s
+        grads = [p.grad if p.grad is not None and ok else torch.zeros_like(p) for p in params]
+        extra = torch.tensor([0.0 if ok else 1.0, frac if RANK == 0 else 0.0, audio_s], device=dev)
+        flat = torch.cat([g.reshape(-1) for g in grads] + [extra])
+        dist.all_reduce(flat)
+        bad, frac, audio_s = (float(v) for v in flat[-3:].tolist())
+        flat = flat[:-3].div_(WORLD)
+        o = 0
+        for p in params:
+            p.grad = flat[o:o + p.numel()].view_as(p)
+            o += p.numel()
+        return bad > 0, frac, audio_s
 
     while len(pool) < min(a.min_pool if not a.smoke else 200, a.n_utts // 2):
         if not th.is_alive():
@@ -328,52 +368,68 @@ def main():
     aug_p = parse_aug(a.aug)
 
     # smoke: 2 steps then export + ORT check on an untrained model (catches export problems early)
-    def train_step(ids, lr):
+    def train_step(ids, lr_at):
+        """One step on every rank; lr_at(frac) gives the learning rate, or None to stop (same on all ranks)."""
         x, lens, toks = assemble(pool, ids, rng)
-        xb = torch.from_numpy(x).to(dev, non_blocking=True).float() / 32768
-        lb = torch.from_numpy(lens).to(dev)
-        xb = augment.augment(xb, lb, gen, aug_p)
-        ns = int(round(len(ids) * a.nonspeech))
-        if ns > 0:
-            xn, ln = augment.nonspeech(ns, xb.shape[1], gen, dev)
-            xb = torch.cat([xb, xn], 0)
-            lb = torch.cat([lb, ln], 0)
-            toks = toks + [[] for _ in range(ns)]
-        feats, flen = featurizer(xb, lb)
-        feats = augment.spec_augment(feats, flen, gen)
-        y, ylen = pad_tokens(toks, dev)
+        opt.zero_grad(set_to_none=True)
+        loss, ok, audio_s, n_items = torch.tensor(float("nan")), False, 0.0, 0
+        try:
+            xb = torch.from_numpy(x).to(dev, non_blocking=True).float() / 32768
+            lb = torch.from_numpy(lens).to(dev)
+            xb = augment.augment(xb, lb, gen, aug_p)
+            ns = int(round(len(ids) * a.nonspeech))
+            if ns > 0:
+                xn, ln = augment.nonspeech(ns, xb.shape[1], gen, dev)
+                xb = torch.cat([xb, xn], 0)
+                lb = torch.cat([lb, ln], 0)
+                toks = toks + [[] for _ in range(ns)]
+            audio_s, n_items = float(lb.sum()) / 16000, xb.shape[0]
+            feats, flen = featurizer(xb, lb)
+            feats = augment.spec_augment(feats, flen, gen)
+            y, ylen = pad_tokens(toks, dev)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.startswith("cuda")):
+                loss, lt = forward_loss(model, feats, flen, y, ylen, a.ctc)
+            ok = bool(torch.isfinite(loss))
+            if ok:
+                loss.backward()
+        except torch.cuda.OutOfMemoryError:  # a rank out of memory skips the step with the others
+            ok = False
+            opt.zero_grad(set_to_none=True)
+            torch.cuda.empty_cache()
+        bad, frac, audio_s = sync(ok, audio_s)
+        lr = lr_at(frac)
+        if lr is None:
+            opt.zero_grad(set_to_none=True)
+            return STOP
         for g_ in opt.param_groups:
             g_["lr"] = lr
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=(dev == "cuda")):
-            loss, lt = forward_loss(model, feats, flen, y, ylen, a.ctc)
-        if not torch.isfinite(loss):
+        if bad:
             state["skipped"] += 1
             opt.zero_grad(set_to_none=True)
             return None
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         if not torch.isfinite(gn):
             state["skipped"] += 1
             opt.zero_grad(set_to_none=True)
             return None
         opt.step()
-        return float(loss.detach()), float(gn), float(xb.shape[0]), float(lb.sum()) / 16000
+        return float(loss.detach()), float(gn), float(n_items), audio_s, lr
 
     max_samples = int(a.batch_sec * 16000)
     for ids in make_batches(pool, rng, max_samples)[:2]:
-        r = train_step(ids, 1e-5)
+        r = train_step(ids, lambda frac: 1e-5)
         log(f"smoke step: {r}")
-    sm_dir = os.path.join(a.out, "smoke_onnx")
-    export.export_onnx(model, sm_dir)
-    model.to(dev)
-    model.train()
-    export.write_vocab_config(sm_dir, os.path.join(a.data, "spm.vocab.txt"))
-    o = export.OrtTDT(sm_dir)
-    wavs = [pool.audio[i].astype(np.float32) / 32768 for i in range(3)]
-    f, F = export.numpy_features(wavs)
-    log("smoke ORT decode:", o.transcribe_feats(f, F))
-    del o
+    if RANK == 0:  # the others wait for it in their first training all-reduce
+        sm_dir = os.path.join(a.out, "smoke_onnx")
+        export.export_onnx(model, sm_dir)
+        model.to(dev)
+        model.train()
+        export.write_vocab_config(sm_dir, os.path.join(a.data, "spm.vocab.txt"))
+        o = export.OrtTDT(sm_dir)
+        wavs = [pool.audio[i].astype(np.float32) / 32768 for i in range(3)]
+        f, F = export.numpy_features(wavs)
+        log("smoke ORT decode:", o.transcribe_feats(f, F))
+        del o
     if a.smoke:
         a.budget = min(a.budget, time.time() - T0 + 40)
 
@@ -381,42 +437,56 @@ def main():
     def weights():
         return half_state(model.state_dict()) if a.save_half else model.state_dict()
 
-    train_end = T0 + a.budget - a.final_reserve
-    t_start = time.time()
-    total_train = max(1.0, train_end - t_start)
+    train_end = T0 + a.budget - a.final_reserve  # rank 0's clock decides for every rank (sync)
+    clock["t_start"] = t_start = time.time()
+    clock["total"] = max(1.0, train_end - t_start)
     last_log = last_snap = time.time()
     losses = []
     audio_sec = 0.0
     history = []
+
+    def lr_at(frac):
+        if frac >= 1.0:
+            return None
+        warm = min(1.0, (state["step"] + 1) / a.warmup)
+        return a.lr * warm * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+
     done = False
     while not done:
         for ids in make_batches(pool, rng, max_samples):
-            now = time.time()
-            if now >= train_end:
+            r = train_step(ids, lr_at)
+            if r is STOP:
                 done = True
                 break
-            frac = (now - t_start) / total_train
-            step = state["step"]
-            lr = a.lr * min(1.0, (step + 1) / a.warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
-            r = train_step(ids, lr)
             state["step"] += 1
             if r is not None:
                 losses.append(r[0])
                 audio_sec += r[3]
             if time.time() - last_log > 20:
                 ml = float(np.mean(losses[-50:])) if losses else float("nan")
-                log(f"step {state['step']} loss {ml:.4f} lr {lr:.2e} gn {r[1] if r else float('nan'):.2f} "
-                    f"pool {len(pool)} tests {len(pool.tests)} skipped {state['skipped']} "
-                    f"audio_h {audio_sec / 3600:.1f}")
+                mem = torch.cuda.max_memory_allocated(dev) / 2**30 if dev.startswith("cuda") else 0.0
+                log(f"step {state['step']} loss {ml:.4f} lr {r[4] if r else float('nan'):.2e} "
+                    f"gn {r[1] if r else float('nan'):.2f} pool {len(pool)} tests {len(pool.tests)} "
+                    f"skipped {state['skipped']} audio_h {audio_sec / 3600:.1f} mem {mem:.1f}G")
                 history.append({"t": round(time.time() - T0, 1), "step": state["step"], "loss": ml})
                 last_log = time.time()
-            if time.time() - last_snap > a.snapshot_every:
+            if RANK == 0 and time.time() - last_snap > a.snapshot_every:
                 save_sharded({"model": weights(), "step": state["step"]}, os.path.join(a.out, "model.pt"))
                 last_snap = time.time()
     state["train_time"] = time.time() - t_start
     log(f"training stopped: {state['step']} steps in {state['train_time']:.0f}s, skipped {state['skipped']}, "
         f"audio seen {audio_sec / 3600:.1f} h, pool {len(pool)}")
     workers.terminate()
+    rank_diff = 0.0
+    if WORLD > 1:  # the ranks' weights must still be the same after every step (averaged gradients, same clock)
+        v = torch.cat([p.detach().reshape(-1) for p in params])
+        hi, lo = v.clone(), v.clone()
+        dist.all_reduce(hi, op=dist.ReduceOp.MAX)
+        dist.all_reduce(lo, op=dist.ReduceOp.MIN)
+        rank_diff = float((hi - lo).abs().max())
+        log(f"weights identical across {WORLD} ranks: max difference {rank_diff:g}")
+    if RANK != 0:  # rank 0 saves and evaluates the (identical) weights
+        os._exit(0)
     save_sharded({"model": weights(), "step": state["step"], "V": V}, os.path.join(a.out, "model.pt"))
 
     # 5. final: ONNX export, int8, ORT evaluation per test set
@@ -428,6 +498,7 @@ def main():
                             os.path.join(onnx_dir, "encoder-model.int8.onnx"))
     results = {"steps": state["step"], "train_time_s": round(state["train_time"], 1), "skipped": state["skipped"],
                "params": nparam, "audio_hours_seen": round(audio_sec / 3600, 2), "pool": len(pool),
+               "world_size": WORLD, "rank_weight_max_diff": rank_diff,
                "args": vars(a), "history": history, "sets": {}}
     sets = {}
     for idx, (audio, item) in sorted(pool.tests.items()):
