@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { planChunks } from '../scheduler/chunk-plan.js';
-import { assembleTranscript, stitchTranscripts } from './stitch-transcripts.js';
+import { assembleTranscript, stitchTranscripts, TranscriptStitcher } from './stitch-transcripts.js';
 import type { TimedToken } from './transcript.js';
 
 /** Words spoken at known times: one token per word, 0.4 s long, 0.2 s pauses. */
@@ -40,6 +40,54 @@ describe('chunking', () => {
     expect(stitched.words.map((w) => w.word)).toEqual(SPEECH.filter((w) => w.end <= total).map((w) => w.word));
     stitched.words.forEach((w, i) => expect(w.start).toBeCloseTo(SPEECH[i].start, 3));
     expect(stitched.duration).toBe(total);
+  });
+
+  it('keeps a word whose time the later chunk gets wrong: a first word emitted on the chunk\'s first frame', () => {
+    // Phrases of four words with 2.8 s pauses, chunks of 5 s with 2 s overlap. A later chunk that starts in a
+    // pause reports its first word at its own time 0, as the embedded model does: a cut by time alone (at a
+    // pause near the overlap's middle) drops that word whenever it is really spoken after the cut.
+    const phrases = Array.from({ length: 32 }, (_, i) => {
+      const start = Math.floor(i / 4) * 5 + (i % 4) * 0.6;
+      return { word: `p${i}`, start, end: start + 0.4 };
+    });
+    const total = 40;
+    const spans = planChunks(total * 1000, 5000, 2000);
+    let moved = 0;
+    const parts = spans.map((s, k) => {
+      const [from, to] = [s.start / 1000, s.end / 1000];
+      const tokens: TimedToken[] = phrases
+        .filter((w) => w.start >= from && w.end <= to)
+        .map((w, i) => ({ id: i, text: ` ${w.word}`, start: Math.round((w.start - from) * 1000) / 1000, end: Math.round((w.end - from) * 1000) / 1000, logprob: -0.1 }));
+      const inPause = !phrases.some((w) => w.start < from && w.end > from);
+      if (k > 0 && inPause && tokens.length && tokens[0].start > 1) {
+        tokens[0] = { ...tokens[0], start: 0, end: 0.08 };
+        moved++;
+      }
+      return { transcript: assembleTranscript(tokens, to - from), offset: from };
+    });
+    expect(moved).toBeGreaterThan(2);
+    const stitched = stitchTranscripts(parts, total);
+    expect(stitched.words.map((w) => w.word)).toEqual(phrases.filter((w) => w.end <= total).map((w) => w.word));
+    for (let i = 1; i < stitched.words.length; i++) expect(stitched.words[i].start).toBeGreaterThanOrEqual(stitched.words[i - 1].start);
+  });
+
+  it('drops the fragment of a word cut by the start of a chunk, and streams the same words it finally returns', () => {
+    const total = 24;
+    const spans = planChunks(total * 1000, 6300, 2000);
+    const parts = spans.map((s) => {
+      const from = s.start / 1000;
+      const t = chunkTranscript(from, s.end / 1000);
+      // The word that straddles the chunk's start comes out as a fragment at time 0.
+      const cut = SPEECH.find((w) => w.start < from && w.end > from);
+      if (cut) t.tokens.unshift({ id: 99, text: ' frag', start: 0, end: Math.round((cut.end - from) * 1000) / 1000, logprob: -2 });
+      return { transcript: assembleTranscript(t.tokens, t.duration), offset: from };
+    });
+    const stitcher = new TranscriptStitcher();
+    const streamed = parts.flatMap((p, k) => stitcher.add(p, parts[k + 1]?.offset));
+    const stitched = stitcher.finish(total);
+    const expected = SPEECH.filter((w) => w.end <= total).map((w) => w.word);
+    expect(stitched.words.map((w) => w.word)).toEqual(expected);
+    expect(streamed.map((t) => t.text.trim())).toEqual(expected);
   });
 
   it('rebuilds words and sentence segments from tokens', () => {
