@@ -8,14 +8,15 @@ import { modelFiles } from '../src/model/model-directory.js';
 import { InferenceEngine } from '../src/model/runner/inference-engine.js';
 
 /**
- * `npm run eval -- [--model DIR] [--set DIR] [--batch N]`: WER through the TypeScript core (featurizer,
- * ONNX Runtime, TDT decoder) on a folder of 16 kHz WAVs with a manifest.json of {file, text, synth}.
+ * `npm run eval -- [--model DIR] [--set DIR] [--batch N] [--beam N]`: WER through the TypeScript core (featurizer,
+ * ONNX Runtime, TDT decoder: greedy, or beam search with --beam N) on a folder of 16 kHz WAVs with a
+ * manifest.json of {file, text, synth}.
  */
 const { values } = parseArgs({
-  options: { model: { type: 'string', default: EMBEDDED_MODEL_DIR }, set: { type: 'string', default: join(PROJECT_ROOT, 'test', 'fixtures', 'heldout') }, batch: { type: 'string', default: '8' } },
+  options: { model: { type: 'string', default: EMBEDDED_MODEL_DIR }, set: { type: 'string', default: join(PROJECT_ROOT, 'test', 'fixtures', 'heldout') }, batch: { type: 'string', default: '8' }, beam: { type: 'string', default: '0' } },
 });
 const items = JSON.parse(readFileSync(join(values.set!, 'manifest.json'), 'utf8')) as { file: string; text: string; synth?: string; set?: string }[];
-const engine = await InferenceEngine.load({ files: modelFiles(values.model!, 'none'), intraOpThreads: 2, providers: ['cpu'], warmupBatchSizes: [] });
+const engine = await InferenceEngine.load({ files: modelFiles(values.model!, 'none'), intraOpThreads: 2, providers: ['cpu'], warmupBatchSizes: [], decoding: { strategy: Number(values.beam) > 0 ? 'beam' : 'greedy', beamSize: Number(values.beam) } });
 const groups = new Map<string, { errors: number; words: number; clips: number; nonEmptyOnSilence: number; silence: number }>();
 const batch = Number(values.batch);
 let audioSeconds = 0;

@@ -30,12 +30,17 @@ export interface EncoderBatch {
   lengths: ArrayLike<number>;
 }
 
+/** Turns a batch of encoder output into token sequences (greedy or beam search). */
+export interface TdtDecoder {
+  decode(enc: EncoderBatch): Promise<DecodedUtterance[]>;
+}
+
 /**
  * Batched TDT greedy decoding (parakeet-contract.md §4.3, the rules onnx-asr and NeMo share): each call
  * of the joint carries every still-active utterance of the batch, each on its own frame with its own LSTM
  * state; the state advances only on a non-blank emission; a blank with duration 0 advances one frame.
  */
-export class TdtGreedyDecoder {
+export class TdtGreedyDecoder implements TdtDecoder {
   constructor(
     private readonly joint: JointStep,
     private readonly options: TdtDecoderOptions,

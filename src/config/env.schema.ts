@@ -83,6 +83,23 @@ export class EnvironmentVariables {
   @IsIn(['none', 'int8'])
   quantization!: 'none' | 'int8';
 
+  @EnvVar({
+    name: 'PARAKEET_DECODING',
+    kind: 'enum',
+    values: ['greedy', 'beam'],
+    default: 'greedy',
+    description:
+      '`greedy`: TDT greedy decoding, as Parakeet ships (contract §4.3). `beam`: TDT beam search (NeMo\'s default beam search, PARAKEET_BEAM_SIZE hypotheses per utterance): fewer errors on hard words, more decoder work per clip (README, How it runs: Beam search).',
+  })
+  @IsIn(['greedy', 'beam'])
+  decoding!: 'greedy' | 'beam';
+
+  @EnvVar({ name: 'PARAKEET_BEAM_SIZE', kind: 'int', default: '4', description: 'Hypotheses kept per utterance, and tokens and durations tried per expansion, when PARAKEET_DECODING=beam.' })
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  beamSize!: number;
+
   @EnvVar({ name: 'PARAKEET_QUEUE_MAX_FACTOR', kind: 'number', default: '2', description: 'Admission limit: at most this factor × PARAKEET_MICROBATCH_MAX_BATCH requests wait in the queue; more are answered 429.' })
   @IsNumber()
   @Min(0.1)
@@ -209,14 +226,14 @@ export class EnvironmentVariables {
     kind: 'number',
     default: '30',
     description:
-      'Audio longer than this is split into overlapping chunks that ride the batches like other requests and are stitched by timestamps (the Parakeet ONNX export fails past about 400 s in one pass). Must stay below 400 for the real model.',
+      'Audio longer than this is split into overlapping chunks that ride the batches like other requests and are stitched on one clock at words both chunks heard (the Parakeet ONNX export fails past about 400 s in one pass). Must stay below 400 for the real model.',
   })
   @IsNumber()
   @Min(4)
   @Max(390)
   chunkSeconds!: number;
 
-  @EnvVar({ name: 'PARAKEET_CHUNK_OVERLAP_SECONDS', kind: 'number', default: '4', description: 'Overlap between neighbouring chunks; each seam is cut at a pause between words inside it.' })
+  @EnvVar({ name: 'PARAKEET_CHUNK_OVERLAP_SECONDS', kind: 'number', default: '4', description: 'Overlap between neighbouring chunks; each seam goes at a word both chunks heard inside it (a pause between words where they share none).' })
   @IsNumber()
   @Min(0.5)
   @Max(60)

@@ -95,6 +95,7 @@ export class HealthController {
       name: info?.modelName,
       dir: info?.modelDir,
       provider: info?.provider,
+      decoding: info?.decoding,
       ...(info?.providerFallbacks.length ? { provider_fallbacks: info.providerFallbacks } : {}),
       ...(this.model.failure ? { error: this.model.failure } : {}),
       ...this.missingFiles(info?.modelDir),

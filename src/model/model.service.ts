@@ -213,6 +213,7 @@ export class ModelService implements OnApplicationShutdown {
       deviceId: this.config.deviceId,
       sessionConfig: parseSessionConfig(this.config.ortSessionConfig),
       warmupBatchSizes: this.config.warmup ? warmupSizes(this.config.microbatchMaxBatch) : [],
+      decoding: { strategy: this.config.decoding, beamSize: this.config.beamSize },
     });
     const lane = (threads: number) => new ModelRunner(options(threads), (m) => this.warnOnce(m));
     try {
@@ -242,7 +243,7 @@ export class ModelService implements OnApplicationShutdown {
         );
       }
       this.logger.log(
-        `model ready: ${this.info.modelName} from ${dir} on ${this.info.provider}${plan.forced ? ' (forced by PARAKEET_PROVIDER)' : ''}, ${layout.reason}, encoder ${this.info.encoderBatching}, load ${this.info.loadMs.toFixed(0)} ms, warm-up ${this.info.warmupMs.toFixed(0)} ms`,
+        `model ready: ${this.info.modelName} from ${dir} on ${this.info.provider}${plan.forced ? ' (forced by PARAKEET_PROVIDER)' : ''}, ${layout.reason}, encoder ${this.info.encoderBatching}, decoding ${this.info.decoding}, load ${this.info.loadMs.toFixed(0)} ms, warm-up ${this.info.warmupMs.toFixed(0)} ms`,
       );
       return this.info;
     } catch (e) {

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { NEMO128, NemoFeaturizer } from '../../asr/nemo-featurizer.js';
-import { TdtGreedyDecoder, type EncoderBatch } from '../../asr/tdt-greedy-decoder.js';
+import { TdtBeamDecoder } from '../../asr/tdt-beam-decoder.js';
+import { TdtGreedyDecoder, type EncoderBatch, type TdtDecoder } from '../../asr/tdt-greedy-decoder.js';
 import { buildTranscript } from '../../asr/transcript.js';
 import type { Vocabulary } from '../../asr/vocabulary.js';
 import { inspectModelDirectory, ModelDirectoryError } from '../model-directory.js';
@@ -26,7 +27,7 @@ export class InferenceEngine {
     private readonly encoder: ort.InferenceSession,
     private readonly joint: ort.InferenceSession,
     private readonly featurizer: NemoFeaturizer,
-    private readonly decoder: TdtGreedyDecoder,
+    private readonly decoder: TdtDecoder,
     private readonly vocabulary: Vocabulary,
     private readonly config: ModelConfig,
   ) {}
@@ -81,12 +82,14 @@ export class InferenceEngine {
         `joint outputs ${probe.logits.length} logits per step, but vocab.txt has ${vocabulary.size} tokens and config.json ${config.durations.length} durations`,
       );
     }
-    const decoder = new TdtGreedyDecoder(step, {
+    const decoderOptions = {
       blankId: vocabulary.blankId,
       vocabSize: vocabulary.size,
       durations: config.durations,
       maxSymbolsPerStep: config.maxTokensPerStep,
-    });
+    };
+    const beam = options.decoding?.strategy === 'beam' ? options.decoding.beamSize : 0;
+    const decoder = beam > 0 ? new TdtBeamDecoder(step, decoderOptions, beam) : new TdtGreedyDecoder(step, decoderOptions);
     const featurizer = new NemoFeaturizer({ ...NEMO128, nMels: config.featuresSize });
     const info: EngineInfo = {
       modelName: config.name ?? files.dir.split('/').filter(Boolean).pop() ?? 'model',
@@ -103,6 +106,7 @@ export class InferenceEngine {
       loadMs: performance.now() - started,
       warmupMs: 0,
       encoderBatching: options.encoderBatching && options.encoderBatching !== 'auto' ? options.encoderBatching : enc.provider === 'cpu' ? 'per-item' : 'padded',
+      decoding: beam > 0 ? `beam ${beam}` : 'greedy',
     };
     const engine = new InferenceEngine(info, enc.session, joint.session, featurizer, decoder, vocabulary, config);
     const warmStart = performance.now();

@@ -15,6 +15,13 @@ export interface EngineOptions {
   warmupBatchSizes: number[];
   /** `auto`: one unpadded encoder call per clip on the CPU, one padded call per batch on a GPU. */
   encoderBatching?: EncoderBatching | 'auto';
+  /** Greedy (the default) or beam search with this many hypotheses per utterance. */
+  decoding?: Decoding;
+}
+
+export interface Decoding {
+  strategy: 'greedy' | 'beam';
+  beamSize: number;
 }
 
 export type EncoderBatching = 'per-item' | 'padded';
@@ -35,6 +42,8 @@ export interface EngineInfo {
   loadMs: number;
   warmupMs: number;
   encoderBatching: EncoderBatching;
+  /** `greedy` or `beam N`. */
+  decoding: string;
 }
 
 export interface StageTimings {

@@ -1,0 +1,252 @@
+import type { JointStep } from './joint-step.js';
+import type { DecodedUtterance, EncoderBatch, TdtDecoder, TdtDecoderOptions } from './tdt-greedy-decoder.js';
+
+/** Emitted tokens of a hypothesis, newest first; hypotheses that share a prefix share its nodes. */
+interface TokenNode {
+  token: number;
+  frame: number;
+  duration: number;
+  logprob: number;
+  prev: TokenNode | null;
+}
+
+interface Hypothesis {
+  score: number;
+  /** Next encoder frame this hypothesis reads. */
+  frame: number;
+  /** Last emitted token (blank before the first) and the LSTM state before consuming it: read-only, shared. */
+  last: number;
+  h: Float32Array;
+  c: Float32Array;
+  tokens: TokenNode | null;
+  /** Identity of the token sequence (two 32-bit rolling hashes) for merging equal hypotheses. */
+  hashA: number;
+  hashB: number;
+  /** Tokens emitted on `frame` so far (maxSymbolsPerStep). */
+  symbols: number;
+}
+
+const NEG = -Infinity;
+
+/**
+ * TDT beam search (the default search of NeMo's BeamTDTInfer, batched): hypotheses live on their own
+ * encoder frames; at each frame every hypothesis standing on it is expanded by the `beam` best non-blank
+ * tokens and the best durations, and by blank with each duration of at least one frame. Children with
+ * duration 0 stay on the frame and are expanded again (at most maxSymbolsPerStep tokens per frame); the
+ * rest wait for their frame. After each frame the `beam` best hypotheses survive, equal token sequences
+ * on the same frame merged. Scores are sums of token and duration log-probabilities, without length
+ * normalisation. One joint call carries the hypotheses of every utterance in the batch.
+ */
+export class TdtBeamDecoder implements TdtDecoder {
+  constructor(
+    private readonly joint: JointStep,
+    private readonly options: TdtDecoderOptions,
+    private readonly beam: number,
+  ) {
+    if (joint.logitWidth !== options.vocabSize + options.durations.length) {
+      throw new Error(`joint output width ${joint.logitWidth} != ${options.vocabSize} tokens + ${options.durations.length} durations`);
+    }
+    if (!Number.isInteger(beam) || beam < 1) throw new Error(`beam size must be a positive integer, got ${beam}`);
+  }
+
+  async decode(enc: EncoderBatch): Promise<DecodedUtterance[]> {
+    const { joint, beam } = this;
+    const { blankId, vocabSize: V, durations, maxSymbolsPerStep } = this.options;
+    const B = enc.batch;
+    const D = enc.dim;
+    const T = enc.frames;
+    if (D !== joint.encoderDim) throw new Error(`encoder dim ${D} != joint input dim ${joint.encoderDim}`);
+    const L = joint.stateLayers;
+    const H = joint.stateSize;
+    const W = joint.logitWidth;
+    const LH = L * H;
+    const nd = durations.length;
+    const topDurations = Math.min(beam, Math.max(1, nd));
+    const topTokens = Math.min(beam, V - 1);
+
+    const lengths = new Int32Array(B);
+    let maxLength = 0;
+    for (let b = 0; b < B; b++) {
+      lengths[b] = Math.max(0, Math.min(Number(enc.lengths[b]), T));
+      maxLength = Math.max(maxLength, lengths[b]);
+    }
+    const zeros = new Float32Array(LH);
+    const kept: Hypothesis[][] = [];
+    for (let b = 0; b < B; b++) kept.push([{ score: 0, frame: 0, last: blankId, h: zeros, c: zeros, tokens: null, hashA: 0, hashB: 0, symbols: 0 }]);
+
+    const maxRows = B * beam;
+    let frameIn = new Float32Array(maxRows * D);
+    let targetIn = new Int32Array(maxRows);
+    let hIn = new Float32Array(L * maxRows * H);
+    let cIn = new Float32Array(L * maxRows * H);
+    const tokenLogp = new Float64Array(V);
+    const durLogp = new Float64Array(Math.max(1, nd));
+    const tokenOrder = new Int32Array(V);
+    const durOrder = new Int32Array(Math.max(1, nd));
+
+    for (let t = 0; t < maxLength; t++) {
+      // Hypotheses standing on frame t are expanded; the others (later frames, or finished) wait.
+      const frontier: Hypothesis[][] = [];
+      for (let b = 0; b < B; b++) {
+        const here: Hypothesis[] = [];
+        const later: Hypothesis[] = [];
+        if (t < lengths[b]) for (const hyp of kept[b]) (hyp.frame === t ? here : later).push(hyp);
+        else later.push(...kept[b]);
+        frontier.push(here);
+        kept[b] = later;
+      }
+      for (;;) {
+        let A = 0;
+        for (let b = 0; b < B; b++) A += frontier[b].length;
+        if (A === 0) break;
+        if (A > frameIn.length / D) {
+          frameIn = new Float32Array(A * D);
+          targetIn = new Int32Array(A);
+          hIn = new Float32Array(L * A * H);
+          cIn = new Float32Array(L * A * H);
+        }
+        let a = 0;
+        for (let b = 0; b < B; b++) {
+          for (const hyp of frontier[b]) {
+            const src = b * D * T + t;
+            const dst = a * D;
+            for (let d = 0; d < D; d++) frameIn[dst + d] = enc.data[src + d * T];
+            targetIn[a] = hyp.last;
+            for (let l = 0; l < L; l++) {
+              hIn.set(hyp.h.subarray(l * H, (l + 1) * H), (l * A + a) * H);
+              cIn.set(hyp.c.subarray(l * H, (l + 1) * H), (l * A + a) * H);
+            }
+            a++;
+          }
+        }
+        const out = await joint.run({
+          batch: A,
+          encoderFrames: frameIn.subarray(0, A * D),
+          targets: targetIn.subarray(0, A),
+          h: hIn.subarray(0, L * A * H),
+          c: cIn.subarray(0, L * A * H),
+        });
+
+        a = 0;
+        for (let b = 0; b < B; b++) {
+          const next: Hypothesis[] = [];
+          for (const hyp of frontier[b]) {
+            const row = a * W;
+            logSoftmax(out.logits, row, V, tokenLogp);
+            if (nd > 0) logSoftmax(out.logits, row + V, nd, durLogp);
+            else durLogp[0] = 0;
+            // Blank keeps the state; its durations of at least one frame move it on (plain RNN-T: one frame).
+            if (nd === 0) kept[b].push({ ...hyp, score: hyp.score + tokenLogp[blankId], frame: t + 1, symbols: 0 });
+            for (let k = 0; k < nd; k++) {
+              if (durations[k] > 0) kept[b].push({ ...hyp, score: hyp.score + tokenLogp[blankId] + durLogp[k], frame: t + durations[k], symbols: 0 });
+            }
+            // Tokens take the state after `last`, copied once per expanded hypothesis and shared by its children.
+            const nTok = topK(tokenLogp, V, topTokens, tokenOrder, blankId);
+            const nDur = nd > 0 ? topK(durLogp, nd, topDurations, durOrder, -1) : 1;
+            if (nd === 0) durOrder[0] = -1;
+            let h: Float32Array | null = null;
+            let c: Float32Array | null = null;
+            for (let i = 0; i < nTok; i++) {
+              const token = tokenOrder[i];
+              if (!h || !c) {
+                h = new Float32Array(LH);
+                c = new Float32Array(LH);
+                for (let l = 0; l < L; l++) {
+                  h.set(out.h.subarray((l * A + a) * H, (l * A + a + 1) * H), l * H);
+                  c.set(out.c.subarray((l * A + a) * H, (l * A + a + 1) * H), l * H);
+                }
+              }
+              for (let j = 0; j < nDur; j++) {
+                const k = durOrder[j];
+                const dur = k < 0 ? 0 : durations[k];
+                const symbols = dur === 0 ? hyp.symbols + 1 : 0;
+                const child: Hypothesis = {
+                  score: hyp.score + tokenLogp[token] + (k < 0 ? 0 : durLogp[k]),
+                  frame: dur === 0 && symbols >= maxSymbolsPerStep ? t + 1 : t + dur,
+                  last: token,
+                  h,
+                  c,
+                  tokens: { token, frame: t, duration: dur, logprob: tokenLogp[token], prev: hyp.tokens },
+                  hashA: (Math.imul(hyp.hashA, 0x01000193) ^ (token + 1)) >>> 0,
+                  hashB: (Math.imul(hyp.hashB, 31) + token + 7) >>> 0,
+                  symbols: dur === 0 && symbols >= maxSymbolsPerStep ? 0 : symbols,
+                };
+                (child.frame === t ? next : kept[b]).push(child);
+              }
+            }
+            a++;
+          }
+          // Stay on this frame only while the frame's best could still enter the beam (NeMo's early stop).
+          const merged = best(merge(next), beam);
+          const top = merged.length ? merged[0].score : NEG;
+          const waiting = merge(kept[b]);
+          kept[b] = waiting;
+          let better = 0;
+          for (const hyp of waiting) if (hyp.score > top) better++;
+          frontier[b] = better >= beam ? [] : merged;
+        }
+      }
+      for (let b = 0; b < B; b++) kept[b] = best(merge(kept[b]), beam);
+    }
+
+    const results: DecodedUtterance[] = [];
+    for (let b = 0; b < B; b++) {
+      const winner = kept[b].reduce((x, y) => (y.score > x.score ? y : x));
+      const r: DecodedUtterance = { tokens: [], frames: [], durations: [], logprobs: [] };
+      for (let n = winner.tokens; n; n = n.prev) {
+        r.tokens.push(n.token);
+        r.frames.push(n.frame);
+        r.durations.push(n.duration);
+        r.logprobs.push(n.logprob);
+      }
+      r.tokens.reverse();
+      r.frames.reverse();
+      r.durations.reverse();
+      r.logprobs.reverse();
+      results.push(r);
+    }
+    return results;
+  }
+}
+
+function logSoftmax(x: Float32Array, offset: number, n: number, out: Float64Array): void {
+  let max = NEG;
+  for (let i = 0; i < n; i++) if (x[offset + i] > max) max = x[offset + i];
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp(x[offset + i] - max);
+  const lse = max + Math.log(sum);
+  for (let i = 0; i < n; i++) out[i] = x[offset + i] - lse;
+}
+
+/** Indices of the k largest of x[0, n) (skipping `skip`) into `order`, best first; returns how many. */
+function topK(x: Float64Array, n: number, k: number, order: Int32Array, skip: number): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === skip) continue;
+    if (m < k) m++;
+    else if (x[i] <= x[order[m - 1]]) continue;
+    let j = m - 1;
+    while (j > 0 && x[order[j - 1]] < x[i]) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = i;
+  }
+  return m;
+}
+
+/** Equal token sequences on the same frame: keep the higher score (Viterbi merge). */
+function merge(hyps: Hypothesis[]): Hypothesis[] {
+  if (hyps.length < 2) return hyps;
+  const byKey = new Map<string, Hypothesis>();
+  for (const hyp of hyps) {
+    const key = `${hyp.frame}:${hyp.hashA}:${hyp.hashB}`;
+    const seen = byKey.get(key);
+    if (!seen || hyp.score > seen.score) byKey.set(key, hyp);
+  }
+  return byKey.size === hyps.length ? hyps : [...byKey.values()];
+}
+
+function best(hyps: Hypothesis[], k: number): Hypothesis[] {
+  return hyps.sort((x, y) => y.score - x.score).slice(0, k);
+}
