@@ -3,7 +3,8 @@
 optimizer, on random audio shaped like train.py's batches (800 s of audio, short / mid / long utterances).
 
 `python3 scripts/train/profile_step.py [--device cuda] [--iters 10]`: prints milliseconds per part (CUDA-synchronised
-wall time, mean of --iters after 3 warm-ups) and the share of the TDT loss, to decide whether a fused loss pays.
+wall time, mean of --iters after 3 warm-ups) and the share of the TDT loss, to decide whether a fused loss pays;
+"fast TDT" is tdt_loss_fast (train.py --loss fast), measured alone like the autograd loss.
 """
 import argparse
 import os
@@ -15,7 +16,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from features import Nemo128  # noqa: E402
 from model import TDTModel  # noqa: E402
-from tdt import tdt_loss  # noqa: E402
+from tdt import tdt_loss, tdt_loss_fast  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -51,7 +52,7 @@ def timed(fn, iters):
 # (utterances, seconds each, tokens each): ≈ 800 s of audio per batch, as --batch-sec 800 builds them
 shapes = [(256, 3.0, 12), (130, 6.0, 28), (50, 16.0, 70)]
 print(f"device {torch.cuda.get_device_name() if cuda else 'cpu'}, torch {torch.__version__}")
-print("batch                | feats | encoder | pred+joint | TDT fwd+bwd | CTC fwd+bwd | whole step | TDT share")
+print("batch                | feats | encoder | pred+joint | TDT fwd+bwd | fast TDT | CTC fwd+bwd | whole step | TDT share")
 for B, secs, U in shapes:
     B = max(2, int(B * a.scale))
     n = int(secs * 16000)
@@ -94,12 +95,15 @@ for B, secs, U in shapes:
     def tdt_only():
         tdt_loss(lg, y, elen, ylen, blank, model.durations).sum().backward()
 
+    def tdt_fast():
+        tdt_loss_fast(lg, y, elen, ylen, blank, model.durations).sum().backward()
+
     def ctc_only():
         torch.nn.functional.ctc_loss(lp, y, elen, ylen, blank=blank, reduction="sum", zero_infinity=True).backward()
 
     r = {"feats": timed(lambda: feat(x, lens), a.iters), "enc": timed(encoder_only, a.iters),
-         "pj": timed(pred_joint, a.iters), "tdt": timed(tdt_only, a.iters), "ctc": timed(ctc_only, a.iters),
+         "pj": timed(pred_joint, a.iters), "tdt": timed(tdt_only, a.iters), "fast": timed(tdt_fast, a.iters), "ctc": timed(ctc_only, a.iters),
          "step": timed(step, a.iters)}
     T = int(elen.max())
     print(f"{B:3d} x {secs:4.1f} s (T' {T:3d}, U {U:2d}) | {r['feats']:5.1f} | {r['enc']:7.1f} | {r['pj']:10.1f} | "
-          f"{r['tdt']:11.1f} | {r['ctc']:11.1f} | {r['step']:10.1f} | {100 * r['tdt'] / r['step']:5.0f} %", flush=True)
+          f"{r['tdt']:11.1f} | {r['fast']:8.1f} | {r['ctc']:11.1f} | {r['step']:10.1f} | {100 * r['tdt'] / r['step']:5.0f} %", flush=True)

@@ -26,7 +26,7 @@ import export  # noqa: E402
 import synth  # noqa: E402
 from features import Nemo128, check_fixtures  # noqa: E402
 from model import TDTModel  # noqa: E402
-from tdt import tdt_loss  # noqa: E402
+from tdt import tdt_loss, tdt_loss_fast  # noqa: E402
 
 T0 = time.time()
 # torchrun sets these; one process per GPU, each with its own synthesis workers and utterance pool
@@ -161,7 +161,7 @@ def pad_tokens(toks, device):
     return y.to(device), torch.tensor([len(t) for t in toks], device=device)
 
 
-def forward_loss(model, feats, flen, y, ylen, ctc_w):
+def forward_loss(model, feats, flen, y, ylen, ctc_w, loss_fn=tdt_loss):
     enc, elen = model.encoder(feats, flen)
     B = y.shape[0]
     blank = model.vocab
@@ -169,7 +169,7 @@ def forward_loss(model, feats, flen, y, ylen, ctc_w):
     with torch.autocast("cuda", enabled=False):
         g, _ = model.predictor(pin)
     logits = model.joint(enc, g)
-    loss_t = tdt_loss(logits.float(), y, elen, ylen, blank, model.durations)
+    loss_t = loss_fn(logits.float(), y, elen, ylen, blank, model.durations)
     loss = loss_t.sum() / (ylen.float() + 1).sum()
     if ctc_w > 0:
         lp = torch.log_softmax(model.ctc(enc).float(), -1).transpose(0, 1)
@@ -247,6 +247,9 @@ def main():
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=int, default=1000)
     ap.add_argument("--ctc", type=float, default=0.3)
+    ap.add_argument("--loss", choices=["autograd", "fast"], default="autograd",
+                    help="TDT loss: autograd through the frame loop, or fast (alpha-beta gradient; same values, fewer "
+                    "kernels; measure with profile_step.py first)")
     ap.add_argument("--nonspeech", type=float, default=0.04)
     ap.add_argument("--min-pool", type=int, default=3000)
     ap.add_argument("--n-test-sent", type=int, default=60, help="held-out sentences per synth (train voices)")
@@ -388,7 +391,7 @@ def main():
             feats = augment.spec_augment(feats, flen, gen)
             y, ylen = pad_tokens(toks, dev)
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.startswith("cuda")):
-                loss, lt = forward_loss(model, feats, flen, y, ylen, a.ctc)
+                loss, lt = forward_loss(model, feats, flen, y, ylen, a.ctc, tdt_loss_fast if a.loss == "fast" else tdt_loss)
             ok = bool(torch.isfinite(loss))
             if ok:
                 loss.backward()
