@@ -1,5 +1,5 @@
 import type { JointStep } from './joint-step.js';
-import type { DecodedUtterance, EncoderBatch, TdtDecoder, TdtDecoderOptions } from './tdt-greedy-decoder.js';
+import { checkJointWidth, decodeShape, type DecodedUtterance, type EncoderBatch, type TdtDecoder, type TdtDecoderOptions } from './tdt-greedy-decoder.js';
 
 /** Emitted tokens of a hypothesis, newest first; hypotheses that share a prefix share its nodes. */
 interface TokenNode {
@@ -43,23 +43,14 @@ export class TdtBeamDecoder implements TdtDecoder {
     private readonly options: TdtDecoderOptions,
     private readonly beam: number,
   ) {
-    if (joint.logitWidth !== options.vocabSize + options.durations.length) {
-      throw new Error(`joint output width ${joint.logitWidth} != ${options.vocabSize} tokens + ${options.durations.length} durations`);
-    }
+    checkJointWidth(joint, options);
     if (!Number.isInteger(beam) || beam < 1) throw new Error(`beam size must be a positive integer, got ${beam}`);
   }
 
   async decode(enc: EncoderBatch): Promise<DecodedUtterance[]> {
     const { joint, beam } = this;
     const { blankId, vocabSize: V, durations, maxSymbolsPerStep } = this.options;
-    const B = enc.batch;
-    const D = enc.dim;
-    const T = enc.frames;
-    if (D !== joint.encoderDim) throw new Error(`encoder dim ${D} != joint input dim ${joint.encoderDim}`);
-    const L = joint.stateLayers;
-    const H = joint.stateSize;
-    const W = joint.logitWidth;
-    const LH = L * H;
+    const { B, D, T, L, H, W, LH } = decodeShape(enc, joint);
     const nd = durations.length;
     const topDurations = Math.min(beam, Math.max(1, nd));
     const topTokens = Math.min(beam, V - 1);

@@ -30,6 +30,21 @@ export interface EncoderBatch {
   lengths: ArrayLike<number>;
 }
 
+/** The joint must output one logit per token (blank included) and per duration. */
+export function checkJointWidth(joint: JointStep, options: TdtDecoderOptions): void {
+  if (joint.logitWidth !== options.vocabSize + options.durations.length) {
+    throw new Error(`joint output width ${joint.logitWidth} != ${options.vocabSize} tokens + ${options.durations.length} durations`);
+  }
+}
+
+/** Sizes of one decode: batch, encoder dim and frames, state layers × size, joint logits per row. */
+export function decodeShape(enc: EncoderBatch, joint: JointStep) {
+  if (enc.dim !== joint.encoderDim) throw new Error(`encoder dim ${enc.dim} != joint input dim ${joint.encoderDim}`);
+  const L = joint.stateLayers;
+  const H = joint.stateSize;
+  return { B: enc.batch, D: enc.dim, T: enc.frames, L, H, W: joint.logitWidth, LH: L * H };
+}
+
 /** Turns a batch of encoder output into token sequences (greedy or beam search). */
 export interface TdtDecoder {
   decode(enc: EncoderBatch): Promise<DecodedUtterance[]>;
@@ -45,22 +60,13 @@ export class TdtGreedyDecoder implements TdtDecoder {
     private readonly joint: JointStep,
     private readonly options: TdtDecoderOptions,
   ) {
-    if (joint.logitWidth !== options.vocabSize + options.durations.length) {
-      throw new Error(`joint output width ${joint.logitWidth} != ${options.vocabSize} tokens + ${options.durations.length} durations`);
-    }
+    checkJointWidth(joint, options);
   }
 
   async decode(enc: EncoderBatch): Promise<DecodedUtterance[]> {
     const { joint } = this;
     const { blankId, vocabSize, durations, maxSymbolsPerStep } = this.options;
-    const B = enc.batch;
-    const D = enc.dim;
-    const T = enc.frames;
-    if (D !== joint.encoderDim) throw new Error(`encoder dim ${D} != joint input dim ${joint.encoderDim}`);
-    const L = joint.stateLayers;
-    const H = joint.stateSize;
-    const W = joint.logitWidth;
-    const LH = L * H;
+    const { B, D, T, L, H, W, LH } = decodeShape(enc, joint);
 
     const results: DecodedUtterance[] = [];
     const lengths = new Int32Array(B);
