@@ -131,8 +131,9 @@ export class TranscriptStitcher {
       words = words.slice(fromHere);
     }
     const end = part.offset + part.transcript.duration;
+    const overlapsNext = nextOffset !== undefined && end > nextOffset;
     this.held = [];
-    if (nextOffset !== undefined && end > nextOffset) {
+    if (overlapsNext) {
       const first = words.findIndex((w) => w[0].start >= nextOffset);
       if (first >= 0) {
         this.held = words.slice(first);
@@ -145,7 +146,7 @@ export class TranscriptStitcher {
       this.from = nextOffset ?? Infinity;
     }
     this.previous = tokens;
-    this.previousEnd = nextOffset !== undefined && end > nextOffset ? end : 0;
+    this.previousEnd = overlapsNext ? end : 0;
     released.push(...words);
     const out = released.flat();
     // Word times from two chunks can disagree by a frame or two: keep them in order.

@@ -1,3 +1,4 @@
+import { JointRows } from './joint-rows.js';
 import type { JointStep } from './joint-step.js';
 import { checkJointWidth, decodeShape, type DecodedUtterance, type EncoderBatch, type TdtDecoder, type TdtDecoderOptions } from './tdt-greedy-decoder.js';
 
@@ -50,26 +51,16 @@ export class TdtBeamDecoder implements TdtDecoder {
   async decode(enc: EncoderBatch): Promise<DecodedUtterance[]> {
     const { joint, beam } = this;
     const { blankId, vocabSize: V, durations, maxSymbolsPerStep } = this.options;
-    const { B, D, T, L, H, W, LH } = decodeShape(enc, joint);
+    const { B, W, LH, lengths } = decodeShape(enc, joint);
     const nd = durations.length;
     const topDurations = Math.min(beam, Math.max(1, nd));
     const topTokens = Math.min(beam, V - 1);
-
-    const lengths = new Int32Array(B);
-    let maxLength = 0;
-    for (let b = 0; b < B; b++) {
-      lengths[b] = Math.max(0, Math.min(Number(enc.lengths[b]), T));
-      maxLength = Math.max(maxLength, lengths[b]);
-    }
+    const maxLength = Math.max(0, ...lengths);
     const zeros = new Float32Array(LH);
     const kept: Hypothesis[][] = [];
     for (let b = 0; b < B; b++) kept.push([{ score: 0, frame: 0, last: blankId, h: zeros, c: zeros, tokens: null, hashA: 0, hashB: 0, symbols: 0 }]);
 
-    const maxRows = B * beam;
-    let frameIn = new Float32Array(maxRows * D);
-    let targetIn = new Int32Array(maxRows);
-    let hIn = new Float32Array(L * maxRows * H);
-    let cIn = new Float32Array(L * maxRows * H);
+    const rows = new JointRows(joint, B * beam);
     const tokenLogp = new Float64Array(V);
     const durLogp = new Float64Array(Math.max(1, nd));
     const tokenOrder = new Int32Array(V);
@@ -90,33 +81,10 @@ export class TdtBeamDecoder implements TdtDecoder {
         let A = 0;
         for (let b = 0; b < B; b++) A += frontier[b].length;
         if (A === 0) break;
-        if (A > frameIn.length / D) {
-          frameIn = new Float32Array(A * D);
-          targetIn = new Int32Array(A);
-          hIn = new Float32Array(L * A * H);
-          cIn = new Float32Array(L * A * H);
-        }
+        rows.begin(A);
         let a = 0;
-        for (let b = 0; b < B; b++) {
-          for (const hyp of frontier[b]) {
-            const src = b * D * T + t;
-            const dst = a * D;
-            for (let d = 0; d < D; d++) frameIn[dst + d] = enc.data[src + d * T];
-            targetIn[a] = hyp.last;
-            for (let l = 0; l < L; l++) {
-              hIn.set(hyp.h.subarray(l * H, (l + 1) * H), (l * A + a) * H);
-              cIn.set(hyp.c.subarray(l * H, (l + 1) * H), (l * A + a) * H);
-            }
-            a++;
-          }
-        }
-        const out = await joint.run({
-          batch: A,
-          encoderFrames: frameIn.subarray(0, A * D),
-          targets: targetIn.subarray(0, A),
-          h: hIn.subarray(0, L * A * H),
-          c: cIn.subarray(0, L * A * H),
-        });
+        for (let b = 0; b < B; b++) for (const hyp of frontier[b]) rows.set(a++, enc, b, t, hyp.last, hyp.h, hyp.c, 0);
+        const out = await rows.run();
 
         a = 0;
         for (let b = 0; b < B; b++) {
@@ -135,32 +103,27 @@ export class TdtBeamDecoder implements TdtDecoder {
             const nTok = topK(tokenLogp, V, topTokens, tokenOrder, blankId);
             const nDur = nd > 0 ? topK(durLogp, nd, topDurations, durOrder, -1) : 1;
             if (nd === 0) durOrder[0] = -1;
-            let h: Float32Array | null = null;
-            let c: Float32Array | null = null;
+            const h = new Float32Array(LH);
+            const c = new Float32Array(LH);
+            rows.stateOf(out, a, h, c, 0);
             for (let i = 0; i < nTok; i++) {
               const token = tokenOrder[i];
-              if (!h || !c) {
-                h = new Float32Array(LH);
-                c = new Float32Array(LH);
-                for (let l = 0; l < L; l++) {
-                  h.set(out.h.subarray((l * A + a) * H, (l * A + a + 1) * H), l * H);
-                  c.set(out.c.subarray((l * A + a) * H, (l * A + a + 1) * H), l * H);
-                }
-              }
               for (let j = 0; j < nDur; j++) {
                 const k = durOrder[j];
                 const dur = k < 0 ? 0 : durations[k];
                 const symbols = dur === 0 ? hyp.symbols + 1 : 0;
+                // Past maxSymbolsPerStep tokens on one frame the hypothesis is moved on, as greedy decoding does.
+                const capped = dur === 0 && symbols >= maxSymbolsPerStep;
                 const child: Hypothesis = {
                   score: hyp.score + tokenLogp[token] + (k < 0 ? 0 : durLogp[k]),
-                  frame: dur === 0 && symbols >= maxSymbolsPerStep ? t + 1 : t + dur,
+                  frame: capped ? t + 1 : t + dur,
                   last: token,
                   h,
                   c,
                   tokens: { token, frame: t, duration: dur, logprob: tokenLogp[token], prev: hyp.tokens },
                   hashA: (Math.imul(hyp.hashA, 0x01000193) ^ (token + 1)) >>> 0,
                   hashB: (Math.imul(hyp.hashB, 31) + token + 7) >>> 0,
-                  symbols: dur === 0 && symbols >= maxSymbolsPerStep ? 0 : symbols,
+                  symbols: capped ? 0 : symbols,
                 };
                 (child.frame === t ? next : kept[b]).push(child);
               }

@@ -1,3 +1,4 @@
+import { JointRows } from './joint-rows.js';
 import type { JointStep } from './joint-step.js';
 
 export interface TdtDecoderOptions {
@@ -37,12 +38,15 @@ export function checkJointWidth(joint: JointStep, options: TdtDecoderOptions): v
   }
 }
 
-/** Sizes of one decode: batch, encoder dim and frames, state layers × size, joint logits per row. */
+/**
+ * Sizes of one decode (batch, state layers × size, joint logits per row) and each utterance's encoded length,
+ * clamped to the tensor: low-precision TensorRT engines have been seen to report lengths past it (contract §6.4).
+ */
 export function decodeShape(enc: EncoderBatch, joint: JointStep) {
   if (enc.dim !== joint.encoderDim) throw new Error(`encoder dim ${enc.dim} != joint input dim ${joint.encoderDim}`);
-  const L = joint.stateLayers;
-  const H = joint.stateSize;
-  return { B: enc.batch, D: enc.dim, T: enc.frames, L, H, W: joint.logitWidth, LH: L * H };
+  const lengths = new Int32Array(enc.batch);
+  for (let b = 0; b < enc.batch; b++) lengths[b] = Math.max(0, Math.min(Number(enc.lengths[b]), enc.frames));
+  return { B: enc.batch, W: joint.logitWidth, LH: joint.stateLayers * joint.stateSize, lengths };
 }
 
 /** Turns a batch of encoder output into token sequences (greedy or beam search). */
@@ -66,25 +70,17 @@ export class TdtGreedyDecoder implements TdtDecoder {
   async decode(enc: EncoderBatch): Promise<DecodedUtterance[]> {
     const { joint } = this;
     const { blankId, vocabSize, durations, maxSymbolsPerStep } = this.options;
-    const { B, D, T, L, H, W, LH } = decodeShape(enc, joint);
+    const { B, W, LH, lengths } = decodeShape(enc, joint);
 
     const results: DecodedUtterance[] = [];
-    const lengths = new Int32Array(B);
     const time = new Int32Array(B);
     const emitted = new Int32Array(B);
     const last = new Int32Array(B).fill(blankId);
     // Per-utterance states, utterance-major: [B][L][H].
     const hs = new Float32Array(B * LH);
     const cs = new Float32Array(B * LH);
-    for (let b = 0; b < B; b++) {
-      // Clamp: low-precision TensorRT engines have been seen to report lengths past the tensor (contract §6.4).
-      lengths[b] = Math.max(0, Math.min(Number(enc.lengths[b]), T));
-      results.push({ tokens: [], frames: [], durations: [], logprobs: [] });
-    }
-    const frameIn = new Float32Array(B * D);
-    const targetIn = new Int32Array(B);
-    const hIn = new Float32Array(L * B * H);
-    const cIn = new Float32Array(L * B * H);
+    for (let b = 0; b < B; b++) results.push({ tokens: [], frames: [], durations: [], logprobs: [] });
+    const rows = new JointRows(joint, B);
     const active = new Int32Array(B);
 
     for (;;) {
@@ -92,28 +88,9 @@ export class TdtGreedyDecoder implements TdtDecoder {
       for (let b = 0; b < B; b++) if (time[b] < lengths[b]) active[A++] = b;
       if (A === 0) break;
 
-      for (let a = 0; a < A; a++) {
-        const b = active[a];
-        const t = time[b];
-        const src = b * D * T + t;
-        const dst = a * D;
-        for (let d = 0; d < D; d++) frameIn[dst + d] = enc.data[src + d * T];
-        targetIn[a] = last[b];
-        for (let l = 0; l < L; l++) {
-          const from = b * LH + l * H;
-          const to = (l * A + a) * H;
-          hIn.set(hs.subarray(from, from + H), to);
-          cIn.set(cs.subarray(from, from + H), to);
-        }
-      }
-
-      const out = await joint.run({
-        batch: A,
-        encoderFrames: frameIn.subarray(0, A * D),
-        targets: targetIn.subarray(0, A),
-        h: hIn.subarray(0, L * A * H),
-        c: cIn.subarray(0, L * A * H),
-      });
+      rows.begin(A);
+      for (let a = 0; a < A; a++) rows.set(a, enc, active[a], time[active[a]], last[active[a]], hs, cs, active[a] * LH);
+      const out = await rows.run();
 
       for (let a = 0; a < A; a++) {
         const b = active[a];
@@ -141,12 +118,7 @@ export class TdtGreedyDecoder implements TdtDecoder {
           step = durations[durIdx];
         }
         if (token !== blankId) {
-          for (let l = 0; l < L; l++) {
-            const from = (l * A + a) * H;
-            const to = b * LH + l * H;
-            hs.set(out.h.subarray(from, from + H), to);
-            cs.set(out.c.subarray(from, from + H), to);
-          }
+          rows.stateOf(out, a, hs, cs, b * LH);
           const r = results[b];
           r.tokens.push(token);
           r.frames.push(time[b]);
