@@ -11,20 +11,9 @@ import torch
 
 
 def tdt_loss(logits, targets, logit_lengths, target_lengths, blank, durations=(0, 1, 2, 3, 4), reduction="none"):
-    B, T, U1, C = logits.shape
-    nd = len(durations)
-    logits = logits.float()
-    lp_tok = torch.log_softmax(logits[..., :C - nd], dim=-1)
-    lp_dur = torch.log_softmax(logits[..., C - nd:], dim=-1)  # [B,T,U1,nd]
-    lp_blank = lp_tok[..., blank]  # [B,T,U1]
-    tgt = torch.zeros(B, U1, dtype=torch.long, device=logits.device)
-    if U1 > 1:
-        tgt[:, :U1 - 1] = targets[:, :U1 - 1]
-    lp_lab = lp_tok.gather(-1, tgt[:, None, :, None].expand(B, T, U1, 1)).squeeze(-1)  # [B,T,U1]
+    B, T, U1, _ = logits.shape
+    lp_blank, lp_lab, lp_dur = _tables(logits, targets, target_lengths, blank, len(durations))
     neg_inf = torch.tensor(float("-inf"), device=logits.device)
-    # positions u >= target_length have no label
-    umask = torch.arange(U1, device=logits.device)[None, :] < target_lengths[:, None]  # [B,U1]
-    lp_lab = torch.where(umask[:, None, :], lp_lab, neg_inf)
     P_blank = lp_blank[..., None] + lp_dur  # [B,T,U1,nd]
     P_lab = lp_lab[..., None] + lp_dur      # [B,T,U1,nd]
     d0 = durations.index(0) if 0 in durations else None

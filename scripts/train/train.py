@@ -335,7 +335,7 @@ def main():
         for t in model.state_dict().values():
             dist.broadcast(t, 0)
         log(f"data parallel: {WORLD} processes, {a.batch_sec:.0f} s of audio each per step")
-    params = [p for p in model.parameters()]
+    params = list(model.parameters())
     featurizer = Nemo128(os.environ["NEMO_FBANK"]).to(dev)
     gen = torch.Generator(device=dev)
     gen.manual_seed(a.seed + 7919 * RANK)
