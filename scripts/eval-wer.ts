@@ -8,15 +8,18 @@ import { modelFiles } from '../src/model/model-directory.js';
 import { InferenceEngine } from '../src/model/runner/inference-engine.js';
 
 /**
- * `npm run eval -- [--model DIR] [--set DIR] [--batch N] [--beam N]`: WER through the TypeScript core (featurizer,
- * ONNX Runtime, TDT decoder: greedy, or beam search with --beam N) on a folder of 16 kHz WAVs with a
+ * `npm run eval -- [--model DIR] [--set DIR] [--batch N] [--beam N [--lm ARPA --lm-weight W --word-bonus B]]`: WER
+ * through the TypeScript core (featurizer, ONNX Runtime, TDT decoder: greedy, or beam search with --beam N, with a
+ * word n-gram LM fused in with --lm) on a folder of 16 kHz WAVs with a
  * manifest.json of {file, text, synth}.
  */
 const { values } = parseArgs({
-  options: { model: { type: 'string', default: EMBEDDED_MODEL_DIR }, set: { type: 'string', default: join(PROJECT_ROOT, 'test', 'fixtures', 'heldout') }, batch: { type: 'string', default: '8' }, beam: { type: 'string', default: '0' } },
+  options: { model: { type: 'string', default: EMBEDDED_MODEL_DIR }, set: { type: 'string', default: join(PROJECT_ROOT, 'test', 'fixtures', 'heldout') }, batch: { type: 'string', default: '8' }, beam: { type: 'string', default: '0' }, lm: { type: 'string' }, 'lm-weight': { type: 'string', default: '0.5' }, 'word-bonus': { type: 'string', default: '1' }, 'unk-penalty': { type: 'string', default: '-10' } },
 });
 const items = JSON.parse(readFileSync(join(values.set!, 'manifest.json'), 'utf8')) as { file: string; text: string; synth?: string; set?: string }[];
-const engine = await InferenceEngine.load({ files: modelFiles(values.model!, 'none'), intraOpThreads: 2, providers: ['cpu'], warmupBatchSizes: [], decoding: { strategy: Number(values.beam) > 0 ? 'beam' : 'greedy', beamSize: Number(values.beam) } });
+const engine = await InferenceEngine.load({ files: modelFiles(values.model!, 'none'), intraOpThreads: 2, providers: ['cpu'], warmupBatchSizes: [], decoding: { strategy: Number(values.beam) > 0 ? 'beam' : 'greedy', beamSize: Number(values.beam), lm: values.lm ? { path: values.lm, weight: Number(values['lm-weight']), wordBonus: Number(values['word-bonus']), unkPenalty: Number(values['unk-penalty']) } : undefined } });
+if (values.lm && !(Number(values.beam) > 0)) throw new Error('--lm needs --beam N (the LM is fused into beam search)');
+console.log(`decoding: ${engine.info.decoding}`);
 const groups = new Map<string, { errors: number; words: number; clips: number; nonEmptyOnSilence: number; silence: number }>();
 const batch = Number(values.batch);
 let audioSeconds = 0;

@@ -101,6 +101,18 @@ for B, secs, U in shapes:
     def ctc_only():
         torch.nn.functional.ctc_loss(lp, y, elen, ylen, blank=blank, reduction="sum", zero_infinity=True).backward()
 
+    # the fast loss must agree with autograd on this device before a run trusts it
+    lg.grad = None
+    ref = tdt_loss(lg, y, elen, ylen, blank, model.durations)
+    ref.sum().backward()
+    g_ref = lg.grad.clone()
+    lg.grad = None
+    fast = tdt_loss_fast(lg, y, elen, ylen, blank, model.durations)
+    fast.sum().backward()
+    print(f"  fast vs autograd: loss max |diff| {float((fast - ref).detach().abs().max()):.2e} (loss ~{float(ref.detach().abs().max()):.1f}), "
+          f"grad max |diff| {float((lg.grad - g_ref).abs().max()):.2e}", flush=True)
+    lg.grad = None
+
     r = {"feats": timed(lambda: feat(x, lens), a.iters), "enc": timed(encoder_only, a.iters),
          "pj": timed(pred_joint, a.iters), "tdt": timed(tdt_only, a.iters), "fast": timed(tdt_fast, a.iters), "ctc": timed(ctc_only, a.iters),
          "step": timed(step, a.iters)}

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JointStep, JointStepInput, JointStepOutput } from './joint-step.js';
+import { NgramLm } from './ngram-lm.js';
 import { TdtBeamDecoder } from './tdt-beam-decoder.js';
 import { TdtGreedyDecoder, type EncoderBatch } from './tdt-greedy-decoder.js';
+import { WordLmFusion } from './word-lm-fusion.js';
 
 const BLANK = 4;
 const V = 5;
@@ -107,6 +109,28 @@ describe('TdtBeamDecoder', () => {
     for (const f of r.frames) perFrame.set(f, (perFrame.get(f) ?? 0) + 1);
     expect(Math.max(...perFrame.values())).toBeLessThanOrEqual(3);
     expect(r.tokens.length).toBe(6);
+  });
+
+  it('lets a word LM overrule a small acoustic preference, and only then', async () => {
+    // "favor piece" sounds slightly more likely than "favor peace"; the LM knows which one people write.
+    const pieces = ['▁piece', '▁peace', '▁favor', '▁two', '<blk>'];
+    const homophones: Table = (_utt, t) => {
+      if (t === 0) return { tokens: { 2: 0.99 }, durations: ONE_FRAME };
+      if (t === 1) return { tokens: { 0: 0.5, 1: 0.4, [BLANK]: 0.1 }, durations: ONE_FRAME };
+      return { tokens: { [BLANK]: 0.99 }, durations: ONE_FRAME };
+    };
+    const arpa = (peace: number) =>
+      `\\data\\\nngram 1=7\nngram 2=2\n\n\\1-grams:\n-2 <unk>\n-99 <s>\n-1 </s>\n-1 favor -0.2\n-2 piece\n-2 peace\n-1 two\n\n` +
+      `\\2-grams:\n-0.1 <s> favor\n${peace} favor peace\n\n\\end\\\n`;
+    const decode = async (lm: NgramLm | null) => {
+      const fusion = lm ? new WordLmFusion(lm, pieces, { weight: 0.5, wordBonus: 0, unkPenalty: 0 }) : null;
+      const [r] = await new TdtBeamDecoder(new TableJoint(homophones), OPTIONS, 2, fusion).decode(encoderBatch([3]));
+      return r.tokens;
+    };
+    expect(await decode(null)).toEqual([2, 0]);
+    expect(await decode(NgramLm.parse(arpa(-0.3)))).toEqual([2, 1]);
+    // an LM that slightly disfavours the bigram leaves the acoustic choice alone
+    expect(await decode(NgramLm.parse(arpa(-2.3)))).toEqual([2, 0]);
   });
 
   it('rejects a beam size that is not a positive integer', () => {

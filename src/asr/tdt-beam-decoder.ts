@@ -1,5 +1,6 @@
 import { JointRows } from './joint-rows.js';
 import type { JointStep } from './joint-step.js';
+import type { FusionState, WordLmFusion } from './word-lm-fusion.js';
 import { checkJointWidth, decodeShape, type DecodedUtterance, type EncoderBatch, type TdtDecoder, type TdtDecoderOptions } from './tdt-greedy-decoder.js';
 
 /** Emitted tokens of a hypothesis, newest first; hypotheses that share a prefix share its nodes. */
@@ -25,6 +26,8 @@ interface Hypothesis {
   hashB: number;
   /** Tokens emitted on `frame` so far (maxSymbolsPerStep). */
   symbols: number;
+  /** Words finished and the word being spelt, when a language model takes part. */
+  lm: FusionState | null;
 }
 
 const NEG = -Infinity;
@@ -37,19 +40,24 @@ const NEG = -Infinity;
  * rest wait for their frame. After each frame the `beam` best hypotheses survive, equal token sequences
  * on the same frame merged. Scores are sums of token and duration log-probabilities, without length
  * normalisation. One joint call carries the hypotheses of every utterance in the batch.
+ *
+ * With a word LM (`fusion`), each hypothesis also carries its words, and a word's weighted LM score and
+ * bonus join its score when the word is complete; the last word and the sentence end are scored before
+ * the winner is chosen.
  */
 export class TdtBeamDecoder implements TdtDecoder {
   constructor(
     private readonly joint: JointStep,
     private readonly options: TdtDecoderOptions,
     private readonly beam: number,
+    private readonly fusion: WordLmFusion | null = null,
   ) {
     checkJointWidth(joint, options);
     if (!Number.isInteger(beam) || beam < 1) throw new Error(`beam size must be a positive integer, got ${beam}`);
   }
 
   async decode(enc: EncoderBatch): Promise<DecodedUtterance[]> {
-    const { joint, beam } = this;
+    const { joint, beam, fusion } = this;
     const { blankId, vocabSize: V, durations, maxSymbolsPerStep } = this.options;
     const { B, W, LH, lengths } = decodeShape(enc, joint);
     const nd = durations.length;
@@ -58,7 +66,7 @@ export class TdtBeamDecoder implements TdtDecoder {
     const maxLength = Math.max(0, ...lengths);
     const zeros = new Float32Array(LH);
     const kept: Hypothesis[][] = [];
-    for (let b = 0; b < B; b++) kept.push([{ score: 0, frame: 0, last: blankId, h: zeros, c: zeros, tokens: null, hashA: 0, hashB: 0, symbols: 0 }]);
+    for (let b = 0; b < B; b++) kept.push([{ score: 0, frame: 0, last: blankId, h: zeros, c: zeros, tokens: null, hashA: 0, hashB: 0, symbols: 0, lm: fusion?.initial() ?? null }]);
 
     const rows = new JointRows(joint, B * beam);
     const tokenLogp = new Float64Array(V);
@@ -108,6 +116,7 @@ export class TdtBeamDecoder implements TdtDecoder {
             rows.stateOf(out, a, h, c, 0);
             for (let i = 0; i < nTok; i++) {
               const token = tokenOrder[i];
+              const fused = fusion && hyp.lm ? fusion.advance(hyp.lm, token) : null;
               for (let j = 0; j < nDur; j++) {
                 const k = durOrder[j];
                 const dur = k < 0 ? 0 : durations[k];
@@ -115,7 +124,7 @@ export class TdtBeamDecoder implements TdtDecoder {
                 // Past maxSymbolsPerStep tokens on one frame the hypothesis is moved on, as greedy decoding does.
                 const capped = dur === 0 && symbols >= maxSymbolsPerStep;
                 const child: Hypothesis = {
-                  score: hyp.score + tokenLogp[token] + (k < 0 ? 0 : durLogp[k]),
+                  score: hyp.score + tokenLogp[token] + (k < 0 ? 0 : durLogp[k]) + (fused ? fused.delta : 0),
                   frame: capped ? t + 1 : t + dur,
                   last: token,
                   h,
@@ -124,6 +133,7 @@ export class TdtBeamDecoder implements TdtDecoder {
                   hashA: (Math.imul(hyp.hashA, 0x01000193) ^ (token + 1)) >>> 0,
                   hashB: (Math.imul(hyp.hashB, 31) + token + 7) >>> 0,
                   symbols: capped ? 0 : symbols,
+                  lm: fused ? fused.state : null,
                 };
                 (child.frame === t ? next : kept[b]).push(child);
               }
@@ -145,7 +155,8 @@ export class TdtBeamDecoder implements TdtDecoder {
 
     const results: DecodedUtterance[] = [];
     for (let b = 0; b < B; b++) {
-      const winner = kept[b].reduce((x, y) => (y.score > x.score ? y : x));
+      const final = (hyp: Hypothesis) => hyp.score + (fusion && hyp.lm ? fusion.finish(hyp.lm) : 0);
+      const winner = kept[b].reduce((x, y) => (final(y) > final(x) ? y : x));
       const r: DecodedUtterance = { tokens: [], frames: [], durations: [], logprobs: [] };
       for (let n = winner.tokens; n; n = n.prev) {
         r.tokens.push(n.token);

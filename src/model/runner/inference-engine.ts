@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { NEMO128, NemoFeaturizer } from '../../asr/nemo-featurizer.js';
+import { ArpaError, NgramLm } from '../../asr/ngram-lm.js';
 import { TdtBeamDecoder } from '../../asr/tdt-beam-decoder.js';
 import { TdtGreedyDecoder, type EncoderBatch, type TdtDecoder } from '../../asr/tdt-greedy-decoder.js';
 import { buildTranscript } from '../../asr/transcript.js';
 import type { Vocabulary } from '../../asr/vocabulary.js';
+import { WordLmFusion } from '../../asr/word-lm-fusion.js';
 import { inspectModelDirectory, ModelDirectoryError } from '../model-directory.js';
 import type { ModelConfig } from '../model-config.js';
 import { OrtJointStep } from './ort-joint-step.js';
@@ -89,7 +93,9 @@ export class InferenceEngine {
       maxSymbolsPerStep: config.maxTokensPerStep,
     };
     const beam = options.decoding?.strategy === 'beam' ? options.decoding.beamSize : 0;
-    const decoder = beam > 0 ? new TdtBeamDecoder(step, decoderOptions, beam) : new TdtGreedyDecoder(step, decoderOptions);
+    const lmOptions = beam > 0 ? options.decoding?.lm : undefined;
+    const fusion = lmOptions ? new WordLmFusion(loadLanguageModel(lmOptions.path), vocabulary.pieces, lmOptions) : null;
+    const decoder = beam > 0 ? new TdtBeamDecoder(step, decoderOptions, beam, fusion) : new TdtGreedyDecoder(step, decoderOptions);
     const featurizer = new NemoFeaturizer({ ...NEMO128, nMels: config.featuresSize });
     const info: EngineInfo = {
       modelName: config.name ?? files.dir.split('/').filter(Boolean).pop() ?? 'model',
@@ -106,7 +112,7 @@ export class InferenceEngine {
       loadMs: performance.now() - started,
       warmupMs: 0,
       encoderBatching: options.encoderBatching && options.encoderBatching !== 'auto' ? options.encoderBatching : enc.provider === 'cpu' ? 'per-item' : 'padded',
-      decoding: beam > 0 ? `beam ${beam}` : 'greedy',
+      decoding: beam > 0 ? `beam ${beam}${lmOptions ? ` + word LM ${basename(lmOptions.path)} (weight ${lmOptions.weight}, word bonus ${lmOptions.wordBonus})` : ''}` : 'greedy',
     };
     const engine = new InferenceEngine(info, enc.session, joint.session, featurizer, decoder, vocabulary, config);
     const warmStart = performance.now();
@@ -200,6 +206,20 @@ export class InferenceEngine {
 }
 
 /** Two seconds of quiet deterministic noise per item. */
+function loadLanguageModel(path: string): NgramLm {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (err) {
+    throw new ArpaError(`${path}: cannot read the language model (${(err as Error).message})`);
+  }
+  try {
+    return NgramLm.fromBuffer(data);
+  } catch (err) {
+    throw new ArpaError(`${path}: ${(err as Error).message}`);
+  }
+}
+
 function warmupBatch(size: number): Float32Array[] {
   return Array.from({ length: size }, (_, b) => {
     const a = new Float32Array(32000);

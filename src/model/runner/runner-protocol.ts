@@ -22,6 +22,15 @@ export interface EngineOptions {
 export interface Decoding {
   strategy: 'greedy' | 'beam';
   beamSize: number;
+  /** A word n-gram LM (ARPA, plain or gzip) fused into beam search. */
+  lm?: LanguageModelOptions;
+}
+
+export interface LanguageModelOptions {
+  path: string;
+  weight: number;
+  wordBonus: number;
+  unkPenalty: number;
 }
 
 export type EncoderBatching = 'per-item' | 'padded';
