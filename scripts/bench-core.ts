@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EMBEDDED_MODEL_DIR } from '../src/common/project-paths.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { chooseDecoding } from '../src/model/decoding-choice.js';
 import { modelFiles } from '../src/model/model-directory.js';
+import type { Decoding } from '../src/model/runner/runner-protocol.js';
 import { InferenceEngine } from '../src/model/runner/inference-engine.js';
 import { benchFeaturizer, speechLikeSignal, timeBatch } from './bench/model-limit.js';
 import { makeTestModel } from './test-model/make-test-model.js';
@@ -27,8 +30,8 @@ const clipSeconds = Number(values.seconds);
 const batchSizes = values.batches!.split(',').map(Number);
 const repeats = Number(values.repeats);
 
-async function benchModel(name: string, dir: string) {
-  const engine = await InferenceEngine.load({ files: modelFiles(dir, 'none'), intraOpThreads: threads, providers: ['cpu'], warmupBatchSizes: [1] });
+async function benchModel(name: string, dir: string, decoding?: Decoding) {
+  const engine = await InferenceEngine.load({ files: modelFiles(dir, 'none'), intraOpThreads: threads, providers: ['cpu'], warmupBatchSizes: [1], decoding });
   const rows = [];
   for (const b of batchSizes) {
     const clips = Array.from({ length: b }, (_, i) => speechLikeSignal(clipSeconds, i));
@@ -36,7 +39,7 @@ async function benchModel(name: string, dir: string) {
     rows.push({ batch: b, featurize_ms: round(t.featurize_ms), encoder_ms: round(t.encoder_ms), decoder_ms: round(t.decoder_ms), total_ms: round(t.total_ms), rtfx: round((b * clipSeconds * 1000) / t.total_ms) });
   }
   await engine.release();
-  return { model: name, provider: engine.info.provider, clip_s: clipSeconds, rows };
+  return { model: name, provider: engine.info.provider, decoding: engine.info.decoding, clip_s: clipSeconds, rows };
 }
 
 function round(x: number) {
@@ -47,16 +50,20 @@ const work = mkdtempSync(join(tmpdir(), 'parakeet-bench-'));
 try {
   const featurizer = benchFeaturizer();
   console.log(`featurizer: ${featurizer.audio_s} s of audio in ${featurizer.ms} ms on one core = ${featurizer.x_realtime}x real time`);
-  const models: [string, string][] = [
+  const models: [string, string, Decoding?][] = [
     ['generated tiny', makeTestModel({ out: join(work, 'tiny'), shape: 'tiny' })],
     ['generated parakeet-shape', makeTestModel({ out: join(work, 'parakeet'), shape: 'parakeet' })],
   ];
-  if (existsSync(join(EMBEDDED_MODEL_DIR, 'encoder-model.onnx'))) models.push(['embedded', EMBEDDED_MODEL_DIR]);
+  if (existsSync(join(EMBEDDED_MODEL_DIR, 'encoder-model.onnx'))) {
+    models.push(['embedded, greedy', EMBEDDED_MODEL_DIR]);
+    // What the service runs on it by default (PARAKEET_DECODING=auto): beam search with its word LM.
+    models.push(['embedded, service default', EMBEDDED_MODEL_DIR, chooseDecoding(loadConfig({}), EMBEDDED_MODEL_DIR)]);
+  }
   const results = [];
-  for (const [name, dir] of models) {
-    const r = await benchModel(name, dir);
+  for (const [name, dir, decoding] of models) {
+    const r = await benchModel(name, dir, decoding);
     results.push(r);
-    console.log(`\n${name} (${r.provider}, ${threads} intra-op thread(s), ${clipSeconds} s clips)`);
+    console.log(`\n${name} (${r.provider}, ${r.decoding}, ${threads} intra-op thread(s), ${clipSeconds} s clips)`);
     console.log('batch  featurize_ms  encoder_ms  decoder_ms  total_ms   RTFx');
     for (const row of r.rows) {
       console.log(`${String(row.batch).padStart(5)} ${String(row.featurize_ms).padStart(13)} ${String(row.encoder_ms).padStart(11)} ${String(row.decoder_ms).padStart(11)} ${String(row.total_ms).padStart(9)} ${String(row.rtfx).padStart(6)}`);

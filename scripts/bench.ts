@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import { wordErrors } from '../src/asr/word-error-rate.js';
 import { HostResources } from '../src/common/host-resources.js';
 import { PROJECT_ROOT } from '../src/common/project-paths.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { chooseDecoding } from '../src/model/decoding-choice.js';
 import { laneLayout } from '../src/model/lane-layout.js';
 import { modelFiles } from '../src/model/model-directory.js';
 import { buildClips, toMp3 } from './bench/bench-clips.js';
@@ -48,7 +50,12 @@ say(`${clips.length} clips, ${Math.min(...seconds)}–${Math.max(...seconds)} s,
 
 const featurizer = benchFeaturizer();
 say(`featurizer: ${featurizer.x_realtime}× real time on one core`);
-const probe = await ModelLimitProbe.load(o.modelDir, clips, { lanes: layout.lanes, threads: layout.threads, repeats: o.repeats, provider: o.provider, maxBatch: o.maxBatch });
+// Greedy unless --env says otherwise: the peer decodes greedily, and so does the real Parakeet by default. The limit
+// decodes the way the server will, or the overhead ratio would compare two different searches.
+const decodingEnv = { PARAKEET_DECODING: 'greedy', ...o.serverEnv };
+const decoding = chooseDecoding(loadConfig(decodingEnv), o.modelDir);
+const probe = await ModelLimitProbe.load(o.modelDir, clips, { lanes: layout.lanes, threads: layout.threads, repeats: o.repeats, provider: o.provider, maxBatch: o.maxBatch, decoding });
+say(`decoding: ${probe.decoding}`);
 const limit = await probe.measure(limitBatchSizes(o.maxBatch), say);
 /** The limit at the largest batch sampled again while the server idles between levels (the machine is shared). */
 const resample = async (when: string) => {
@@ -70,7 +77,7 @@ const serverEnv: Record<string, string> = {
   PARAKEET_MICROBATCH_MAX_BATCH: String(o.maxBatch),
   // Room for every client of the highest level to wait, so that level measures throughput, not 429s.
   PARAKEET_QUEUE_MAX_FACTOR: String(Math.max(2, Math.ceil(Math.max(...o.levels) / o.maxBatch))),
-  ...o.serverEnv,
+  ...decodingEnv,
 };
 const lanes = layout.lanes;
 if (Object.keys(o.serverEnv).length) say(`server environment overrides: ${Object.entries(o.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);

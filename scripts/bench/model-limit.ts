@@ -3,6 +3,7 @@ import { wordErrors } from '../../src/asr/word-error-rate.js';
 import { modelFiles } from '../../src/model/model-directory.js';
 import type { InferenceEngine } from '../../src/model/runner/inference-engine.js';
 import { ModelRunner } from '../../src/model/runner/model-runner.js';
+import type { Decoding } from '../../src/model/runner/runner-protocol.js';
 import { limitBatchSizes } from './bench-options.js';
 import type { BenchClip } from './bench-clips.js';
 import { median, round1 } from './stats.js';
@@ -114,10 +115,10 @@ export class ModelLimitProbe {
    * `lanes` runner worker threads, the service's own lanes minus HTTP and the scheduler: one lane alone cannot
    * be the limit of a server that runs several side by side.
    */
-  static async load(modelDir: string, clips: BenchClip[], o: { lanes: number; threads: number; repeats: number; provider: string; maxBatch: number }): Promise<ModelLimitProbe> {
+  static async load(modelDir: string, clips: BenchClip[], o: { lanes: number; threads: number; repeats: number; provider: string; maxBatch: number; decoding?: Decoding }): Promise<ModelLimitProbe> {
     const runners = Array.from(
       { length: o.lanes },
-      () => new ModelRunner({ files: modelFiles(modelDir, 'none'), intraOpThreads: o.threads, providers: [o.provider], warmupBatchSizes: limitBatchSizes(o.maxBatch) }),
+      () => new ModelRunner({ files: modelFiles(modelDir, 'none'), intraOpThreads: o.threads, providers: [o.provider], warmupBatchSizes: limitBatchSizes(o.maxBatch), decoding: o.decoding }),
     );
     await Promise.all(runners.map((r) => r.start()));
     return new ModelLimitProbe(runners, clips, o.repeats, o.threads);
@@ -125,6 +126,10 @@ export class ModelLimitProbe {
 
   get provider(): string {
     return this.runners[0].info!.provider;
+  }
+
+  get decoding(): string {
+    return this.runners[0].info!.decoding;
   }
 
   /** One clip alone on one lane: the model's own time for it (engine time, no thread hop). */

@@ -1,5 +1,18 @@
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { EnvVar } from './env-var.decorator.js';
+
+/** An LM is fused into beam search only: asking for one with greedy decoding is a mistake worth stopping for. */
+@ValidatorConstraint({ name: 'lmNeedsBeamSearch' })
+class LmNeedsBeamSearch implements ValidatorConstraintInterface {
+  validate(path: string | undefined, args: ValidationArguments): boolean {
+    const off = path === undefined || path === '' || path.trim().toLowerCase() === 'none';
+    return off || (args.object as { decoding?: string }).decoding !== 'greedy';
+  }
+
+  defaultMessage(): string {
+    return 'a language model needs beam search: set PARAKEET_DECODING=auto or beam, or unset PARAKEET_LM_PATH';
+  }
+}
 
 /**
  * Every environment variable the service reads. Validated once at start-up (see load-config.ts);
@@ -86,19 +99,48 @@ export class EnvironmentVariables {
   @EnvVar({
     name: 'PARAKEET_DECODING',
     kind: 'enum',
-    values: ['greedy', 'beam'],
-    default: 'greedy',
+    values: ['auto', 'greedy', 'beam'],
+    default: 'auto',
     description:
-      '`greedy`: TDT greedy decoding, as Parakeet ships (contract §4.3). `beam`: TDT beam search (NeMo\'s default beam search, PARAKEET_BEAM_SIZE hypotheses per utterance): fewer errors on hard words, more decoder work per clip (README, How it runs: Beam search).',
+      '`auto`: beam search with the word LM when there is one (PARAKEET_LM_PATH, or `lm.arpa.gz` in the model directory: the embedded model ships one), greedy decoding otherwise (the real Parakeet). `greedy`: TDT greedy decoding, as Parakeet ships (contract §4.3). `beam`: TDT beam search (NeMo\'s default beam search, PARAKEET_BEAM_SIZE hypotheses per utterance, with the word LM when there is one): fewer errors on hard words, more decoder work per clip (README, How it runs: Beam search and language model).',
   })
-  @IsIn(['greedy', 'beam'])
-  decoding!: 'greedy' | 'beam';
+  @IsIn(['auto', 'greedy', 'beam'])
+  decoding!: 'auto' | 'greedy' | 'beam';
 
-  @EnvVar({ name: 'PARAKEET_BEAM_SIZE', kind: 'int', default: '4', description: 'Hypotheses kept per utterance, and tokens and durations tried per expansion, when PARAKEET_DECODING=beam.' })
+  @EnvVar({ name: 'PARAKEET_BEAM_SIZE', kind: 'int', default: '4', description: 'Hypotheses kept per utterance, and tokens and durations tried per expansion, in beam search.' })
   @IsInt()
   @Min(1)
   @Max(16)
   beamSize!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_LM_PATH',
+    kind: 'optional-string',
+    description:
+      'Word n-gram language model fused into beam search: an ARPA file, plain or gzip (KenLM `lmplz`, SRILM, `scripts/train/build_lm.py`); a relative path is taken from the working directory. Unset: `lm.arpa.gz` in the model directory when there is one. `none` or empty: no LM. Needs beam search (PARAKEET_DECODING `auto` or `beam`).',
+  })
+  @IsOptional()
+  @IsString()
+  @Validate(LmNeedsBeamSearch)
+  lmPath?: string;
+
+  @EnvVar({ name: 'PARAKEET_LM_WEIGHT', kind: 'number', default: '0.3', description: 'Weight of the LM\'s log-probability of each word against the acoustic score (tuned for the embedded model and its LM; tune it for yours with `npm run eval`).' })
+  @IsNumber()
+  @Min(0)
+  @Max(10)
+  lmWeight!: number;
+
+  @EnvVar({ name: 'PARAKEET_LM_WORD_BONUS', kind: 'number', default: '2', description: 'Added to the score per word when the LM is on, so that its per-word cost does not favour fewer, merged words.' })
+  @IsNumber()
+  @Min(-50)
+  @Max(50)
+  lmWordBonus!: number;
+
+  @EnvVar({ name: 'PARAKEET_LM_UNK_PENALTY', kind: 'number', default: '-10', description: 'Added to the LM log-probability (natural log) of a word the LM does not list, so that misspellings do not pass as `<unk>`.' })
+  @IsNumber()
+  @Min(-100)
+  @Max(0)
+  lmUnkPenalty!: number;
 
   @EnvVar({ name: 'PARAKEET_QUEUE_MAX_FACTOR', kind: 'number', default: '2', description: 'Admission limit: at most this factor × PARAKEET_MICROBATCH_MAX_BATCH requests wait in the queue; more are answered 429.' })
   @IsNumber()

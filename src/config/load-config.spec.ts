@@ -21,8 +21,21 @@ describe('loadConfig', () => {
       ortIntraOpNumThreads: 'auto',
       runnerLanes: 'auto',
       quantization: 'none',
+      decoding: 'auto',
+      beamSize: 4,
+      lmWeight: 0.3,
+      lmWordBonus: 2,
+      lmUnkPenalty: -10,
     });
     expect(c.modelDir).toBeUndefined();
+    expect(c.lmPath).toBeUndefined();
+  });
+
+  it('refuses a language model with greedy decoding, and takes one with beam search or none with greedy', () => {
+    expect(() => loadConfig({ PARAKEET_DECODING: 'greedy', PARAKEET_LM_PATH: 'my.arpa' })).toThrow(/PARAKEET_LM_PATH="my.arpa" is invalid: a language model needs beam search/);
+    expect(loadConfig({ PARAKEET_DECODING: 'beam', PARAKEET_LM_PATH: 'my.arpa' }).lmPath).toBe('my.arpa');
+    expect(loadConfig({ PARAKEET_DECODING: 'greedy', PARAKEET_LM_PATH: 'none' }).decoding).toBe('greedy');
+    expect(() => loadConfig({ PARAKEET_LM_UNK_PENALTY: '3' })).toThrow(ConfigError);
   });
 
   it('converts values and keeps an empty model dir distinct from an unset one', () => {

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { statSync } from 'node:fs';
 import { HostResources } from '../common/host-resources.js';
 import { AppConfig } from '../config/app-config.js';
+import { chooseDecoding } from './decoding-choice.js';
 import { laneLayout, type LaneLayout } from './lane-layout.js';
 import { inspectModelDirectory, modelFiles, type InspectedModel } from './model-directory.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -213,7 +214,7 @@ export class ModelService implements OnApplicationShutdown {
       deviceId: this.config.deviceId,
       sessionConfig: parseSessionConfig(this.config.ortSessionConfig),
       warmupBatchSizes: this.config.warmup ? warmupSizes(this.config.microbatchMaxBatch) : [],
-      decoding: { strategy: this.config.decoding, beamSize: this.config.beamSize },
+      decoding: chooseDecoding(this.config, dir),
     });
     const lane = (threads: number) => new ModelRunner(options(threads), (m) => this.warnOnce(m));
     try {

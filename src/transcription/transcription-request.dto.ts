@@ -30,7 +30,7 @@ export class TranscriptionRequestDto {
   @IsIn(RESPONSE_FORMATS)
   response_format?: ResponseFormat;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0, description: 'Accepted; decoding is greedy.' })
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0, description: 'Accepted; it does not change decoding, which the server sets (PARAKEET_DECODING).' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
