@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wordErrors } from '../src/asr/word-error-rate.js';
 import { readWav } from '../src/audio/wav-reader.js';
 import { EMBEDDED_MODEL_DIR } from '../src/common/project-paths.js';
 import { modelFiles } from '../src/model/model-directory.js';
 import { ModelRunner } from '../src/model/runner/model-runner.js';
+import type { Decoding } from '../src/model/runner/runner-protocol.js';
 import { startApp, transcribe, type RunningApp } from './helpers/app.js';
 import { pcm16Wav } from './helpers/audio.js';
 
@@ -68,18 +70,13 @@ describe('embedded default model', () => {
   });
 });
 
-describe('beam search on the embedded model', () => {
-  const heldoutErrors = async (decoding: 'greedy' | 'beam') => {
-    const runner = new ModelRunner({
-      files: modelFiles(EMBEDDED_MODEL_DIR, 'none'),
-      intraOpThreads: 1,
-      providers: ['cpu'],
-      warmupBatchSizes: [],
-      decoding: { strategy: decoding, beamSize: 4 },
-    });
+describe('beam search and the word LM on the embedded model', () => {
+  const LM = { path: join(EMBEDDED_MODEL_DIR, 'lm.arpa.gz'), weight: 0.3, wordBonus: 2, unkPenalty: -10 };
+  const heldoutErrors = async (decoding: Decoding) => {
+    const runner = new ModelRunner({ files: modelFiles(EMBEDDED_MODEL_DIR, 'none'), intraOpThreads: 1, providers: ['cpu'], warmupBatchSizes: [], decoding });
     try {
       const info = await runner.start();
-      expect(info.decoding).toBe(decoding === 'beam' ? 'beam 4' : 'greedy');
+      expect(info.decoding).toBe(decoding.strategy === 'greedy' ? 'greedy' : `beam 4${decoding.lm ? ' + word LM lm.arpa.gz (weight 0.3, word bonus 2)' : ''}`);
       const { transcripts } = await runner.run(items.map((i) => readWav(readFileSync(join(HELDOUT, i.file))).samples));
       let errors = 0;
       items.forEach((item, k) => {
@@ -92,24 +89,54 @@ describe('beam search on the embedded model', () => {
     }
   };
 
-  it('makes no more errors than greedy decoding on the held-out subset, and says nothing for non-speech', async () => {
-    // Measured with the shipped model: 29 (greedy) and 26 (beam 4) errors in 94 words.
-    const greedy = await heldoutErrors('greedy');
-    const beam = await heldoutErrors('beam');
+  it('makes no more errors than greedy decoding on the held-out subset, with or without the LM, and says nothing for non-speech', async () => {
+    // Measured with the shipped model: 28 (greedy), 27 (beam 4) and 27 (beam 4 + LM) errors in 94 words.
+    const greedy = await heldoutErrors({ strategy: 'greedy', beamSize: 4 });
+    const beam = await heldoutErrors({ strategy: 'beam', beamSize: 4 });
+    const fused = await heldoutErrors({ strategy: 'beam', beamSize: 4, lm: LM });
     expect(beam).toBeLessThanOrEqual(greedy);
+    expect(fused).toBeLessThanOrEqual(beam);
   });
 
-  it('serves with PARAKEET_DECODING=beam, says so in /readyz, and transcribes the sample', async () => {
-    const server = await startApp({ PARAKEET_DECODING: 'beam', PARAKEET_BEAM_SIZE: '3' });
+  it('serves beam search with the model directory\'s LM by default, says so in /readyz, and transcribes the sample', async () => {
+    const server = await startApp({ PARAKEET_BEAM_SIZE: '3' });
     try {
       const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { details: { model: { decoding: string } } };
-      expect(ready.details.model.decoding).toBe('beam 3');
+      expect(ready.details.model.decoding).toBe('beam 3 + word LM lm.arpa.gz (weight 0.3, word bonus 2)');
       const res = await transcribe(server.url, new Uint8Array(readFileSync(join(process.cwd(), 'test', 'fixtures', 'audio', 'speech.mp3'))), { model: 'whisper-1' });
       expect(res.status).toBe(200);
       const { text } = (await res.json()) as { text: string };
-      expect(wordErrors('the quick brown fox jumps over the lazy dog while seven birds sing', text).errors).toBeLessThanOrEqual(2);
+      expect(wordErrors('the quick brown fox jumps over the lazy dog while seven birds sing', text).errors).toBeLessThanOrEqual(1);
     } finally {
       await server.close();
+    }
+  });
+
+  it('serves greedy decoding and plain beam search when asked', async () => {
+    for (const [env, decoding] of [
+      [{ PARAKEET_DECODING: 'greedy' }, 'greedy'],
+      [{ PARAKEET_DECODING: 'beam', PARAKEET_LM_PATH: 'none' }, 'beam 4'],
+    ] as const) {
+      const server = await startApp(env);
+      try {
+        const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { details: { model: { decoding: string } } };
+        expect(ready.details.model.decoding).toBe(decoding);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('stops at start-up on an LM file that is not ARPA, naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lm-'));
+    const bad = join(dir, 'bad.arpa');
+    writeFileSync(bad, 'not a language model\n');
+    const runner = new ModelRunner({ files: modelFiles(EMBEDDED_MODEL_DIR, 'none'), intraOpThreads: 1, providers: ['cpu'], warmupBatchSizes: [], decoding: { strategy: 'beam', beamSize: 2, lm: { ...LM, path: bad } } });
+    try {
+      await expect(runner.start()).rejects.toThrow(`${bad}: no \\data\\ header`);
+    } finally {
+      await runner.close();
+      rmSync(dir, { recursive: true });
     }
   });
 });
