@@ -6,6 +6,7 @@ import { Logger } from '@nestjs/common';
 import { AudioService } from '../src/audio/audio.service.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { chooseDecoding } from '../src/model/decoding-choice.js';
 import { inspectModelDirectory, modelFiles } from '../src/model/model-directory.js';
 import { chooseModel } from '../src/model/model-resolver.js';
 import { InferenceEngine } from '../src/model/runner/inference-engine.js';
@@ -36,6 +37,8 @@ try {
     intraOpThreads: config.ortIntraOpNumThreads === 'auto' ? new HostResources().cores() : config.ortIntraOpNumThreads,
     providers: ['cpu'],
     warmupBatchSizes: [],
+    // The service's decoding for this directory (PARAKEET_DECODING and the PARAKEET_LM_* settings).
+    decoding: chooseDecoding(config, dir),
   });
   Logger.overrideLogger(['error']);
   const ingest = new AudioService(config as AppConfig);
@@ -54,7 +57,7 @@ try {
       console.log(`${positionals[i]} (${t.duration.toFixed(2)} s): ${t.text}`);
       for (const w of t.words) console.log(`  [${w.start.toFixed(2)} - ${w.end.toFixed(2)}] ${w.word}`);
     });
-    console.error(`model ${engine.info.modelName} on ${engine.info.provider}: featurize ${timings.featurizeMs.toFixed(1)} ms, encoder ${timings.encoderMs.toFixed(1)} ms, decode ${timings.decodeMs.toFixed(1)} ms`);
+    console.error(`model ${engine.info.modelName} on ${engine.info.provider}, ${engine.info.decoding}: featurize ${timings.featurizeMs.toFixed(1)} ms, encoder ${timings.encoderMs.toFixed(1)} ms, decode ${timings.decodeMs.toFixed(1)} ms`);
   }
   await engine.release();
 } catch (e) {
