@@ -155,8 +155,16 @@ export class TdtBeamDecoder implements TdtDecoder {
 
     const results: DecodedUtterance[] = [];
     for (let b = 0; b < B; b++) {
-      const final = (hyp: Hypothesis) => hyp.score + (fusion && hyp.lm ? fusion.finish(hyp.lm) : 0);
-      const winner = kept[b].reduce((x, y) => (final(y) > final(x) ? y : x));
+      // With an LM, each survivor's last word and sentence end count before the choice (scored once each).
+      let winner = kept[b][0];
+      let winnerScore = NEG;
+      for (const hyp of kept[b]) {
+        const score = hyp.score + (fusion && hyp.lm ? fusion.finish(hyp.lm) : 0);
+        if (score > winnerScore) {
+          winner = hyp;
+          winnerScore = score;
+        }
+      }
       const r: DecodedUtterance = { tokens: [], frames: [], durations: [], logprobs: [] };
       for (let n = winner.tokens; n; n = n.prev) {
         r.tokens.push(n.token);

@@ -23,7 +23,7 @@ export interface FusionState {
  * Shallow fusion of a word n-gram LM into a search over SentencePiece tokens: a word is scored once it is
  * complete, when the next word-start piece (`▁…`) is emitted or the utterance ends. Scoring at word ends
  * (rather than per token through a lexicon trie) keeps any spelling the acoustic model proposes possible,
- * including words the LM has never seen; they pay the LM's `<unk>` probability.
+ * including words the LM has never seen; they pay the LM's `<unk>` probability plus `unkPenalty`.
  */
 export class WordLmFusion {
   /** Per token: the text before its first `▁` (continues the current word), then the words it starts. */

@@ -205,7 +205,7 @@ export class InferenceEngine {
   }
 }
 
-/** Two seconds of quiet deterministic noise per item. */
+/** The LM file, read and parsed; errors name the file. */
 function loadLanguageModel(path: string): NgramLm {
   let data: Buffer;
   try {
@@ -220,6 +220,7 @@ function loadLanguageModel(path: string): NgramLm {
   }
 }
 
+/** Two seconds of quiet deterministic noise per item. */
 function warmupBatch(size: number): Float32Array[] {
   return Array.from({ length: size }, (_, b) => {
     const a = new Float32Array(32000);

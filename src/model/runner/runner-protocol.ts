@@ -15,7 +15,7 @@ export interface EngineOptions {
   warmupBatchSizes: number[];
   /** `auto`: one unpadded encoder call per clip on the CPU, one padded call per batch on a GPU. */
   encoderBatching?: EncoderBatching | 'auto';
-  /** Greedy (the default) or beam search with this many hypotheses per utterance. */
+  /** Greedy (the default) or beam search with this many hypotheses per utterance, optionally with a word LM. */
   decoding?: Decoding;
 }
 
@@ -51,7 +51,7 @@ export interface EngineInfo {
   loadMs: number;
   warmupMs: number;
   encoderBatching: EncoderBatching;
-  /** `greedy` or `beam N`. */
+  /** `greedy`, `beam N`, or `beam N + word LM <file> (weight W, word bonus B)`. */
   decoding: string;
 }
 
