@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { JointStep, JointStepInput, JointStepOutput } from './joint-step.js';
 import { NgramLm } from './ngram-lm.js';
 import { TdtBeamDecoder } from './tdt-beam-decoder.js';
-import { TdtGreedyDecoder, type EncoderBatch } from './tdt-greedy-decoder.js';
+import { TdtGreedyDecoder } from './tdt-greedy-decoder.js';
+import { encoderBatch } from '../../test/helpers/encoder-batch.js';
 import { WordLmFusion } from './word-lm-fusion.js';
 
 const BLANK = 4;
@@ -42,15 +43,6 @@ class TableJoint implements JointStep {
   }
 }
 
-function encoderBatch(lengths: number[], frames = Math.max(...lengths)): EncoderBatch {
-  const B = lengths.length;
-  const data = new Float32Array(B * 2 * frames);
-  for (let b = 0; b < B; b++) for (let t = 0; t < frames; t++) {
-    data[b * 2 * frames + t] = b;
-    data[b * 2 * frames + frames + t] = t;
-  }
-  return { data, batch: B, dim: 2, frames, lengths };
-}
 
 const OPTIONS = { blankId: BLANK, vocabSize: V, durations: DURATIONS, maxSymbolsPerStep: 3 };
 const ONE_FRAME = [0.02, 0.96, 0.02];

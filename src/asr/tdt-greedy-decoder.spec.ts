@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JointStep, JointStepInput, JointStepOutput } from './joint-step.js';
-import { TdtGreedyDecoder, type EncoderBatch } from './tdt-greedy-decoder.js';
+import { TdtGreedyDecoder } from './tdt-greedy-decoder.js';
+import { encoderBatch } from '../../test/helpers/encoder-batch.js';
 
 const BLANK = 4;
 const V = 5;
@@ -41,15 +42,6 @@ class ScriptedJoint implements JointStep {
   }
 }
 
-function encoderBatch(lengths: number[], frames = Math.max(...lengths) + 3): EncoderBatch {
-  const B = lengths.length;
-  const data = new Float32Array(B * 2 * frames);
-  for (let b = 0; b < B; b++) for (let t = 0; t < frames; t++) {
-    data[b * 2 * frames + t] = b;
-    data[b * 2 * frames + frames + t] = t;
-  }
-  return { data, batch: B, dim: 2, frames, lengths };
-}
 
 const decoderFor = (script: Script) => {
   const joint = new ScriptedJoint(script);
