@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AudioService } from '../src/audio/audio.service.js';
+import { AdmissionControl } from '../src/scheduler/admission-control.js';
 import { MicrobatchScheduler } from '../src/scheduler/microbatch-scheduler.js';
 import { startApp, transcribe, type RunningApp } from './helpers/app.js';
 import { FIXTURES, fixtureAudio, pcm16Wav } from './helpers/audio.js';
@@ -234,7 +235,7 @@ describe('overload', () => {
       expect((await transcribe(server.url, mp3(), {}, { filename: 'a.mp3' })).status).toBe(200);
       await sleep(200);
       const ffmpegBefore = childProcesses('ffmpeg').length;
-      const capacity = server.app.get(MicrobatchScheduler).capacity;
+      const capacity = server.app.get(AdmissionControl).limit;
       const flood = () => Promise.all(Array.from({ length: 5 * capacity }, (_, i) => (i % 2 ? transcribe(server.url, mp3(), {}, { filename: 'a.mp3' }) : transcribe(server.url, speech()))));
       // A first flood grows the decode worker pool to its size (threads bring their own pipes and event fds);
       // the baseline is taken after it, so what is measured is what a flood leaves behind.

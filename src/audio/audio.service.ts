@@ -1,8 +1,10 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { Samples } from '../asr/samples.js';
+import { HostResources } from '../common/host-resources.js';
 import { compiledModuleUrl } from '../common/project-paths.js';
+import { Semaphore } from '../common/semaphore.js';
 import { AppConfig } from '../config/app-config.js';
 import { AudioDecodeError, AudioTooLongError, DecodeAbortedError } from './audio-errors.js';
 import { FfmpegHost } from './ffmpeg-host.js';
@@ -67,17 +69,23 @@ function trimTo(samples: Float32Array, seconds: number | undefined): Float32Arra
  * resampled in a worker pool; everything else goes through ffmpeg, started by the decoder host process.
  */
 @Injectable()
-export class AudioService implements OnModuleDestroy {
+export class AudioService implements OnApplicationShutdown {
   private readonly logger = new Logger(AudioService.name);
   readonly ffmpeg: FfmpegBinary;
   readonly spool: TempSpool;
   /** ffmpeg starts from this small process, not from the server (see ffmpeg-host.process.ts). */
   readonly host = new FfmpegHost();
   private readonly pool: Piscina<WavDecodeRequest, WavDecodeResult>;
+  /** PARAKEET_DECODE_CONCURRENCY: admitted uploads beyond it wait here rather than start more ffmpeg processes. */
+  readonly slots: Semaphore;
+  /** Decodes that started (ffmpeg or the WAV worker), for tests and diagnostics. */
+  decodesStarted = 0;
 
   constructor(private readonly config: AppConfig) {
+    this.slots = new Semaphore(config.decodeConcurrency === 'auto' ? new HostResources().cores() : config.decodeConcurrency);
     this.ffmpeg = locateFfmpeg(config.ffmpegPath);
     this.logger.log(`ffmpeg ${this.ffmpeg.version} (${this.ffmpeg.path}, from ${this.ffmpeg.source})`);
+    if (!this.ffmpeg.shield) this.logger.warn('ffmpeg runs unshielded (needs GNU env --block-signal, coreutils ≥ 8.31): a signal to the whole process group or cgroup would also stop the decodes of a draining server');
     this.spool = new TempSpool();
     this.pool = new Piscina({
       filename: compiledModuleUrl(import.meta.url, './wav-decode.worker.js').href,
@@ -87,8 +95,17 @@ export class AudioService implements OnModuleDestroy {
   }
 
   async decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio> {
-    const started = performance.now();
     if (bytes.length === 0) throw new AudioDecodeError('The file is empty.', 'empty_file');
+    const release = await this.slots.acquire(signal, () => new DecodeAbortedError('request aborted'));
+    this.decodesStarted++;
+    try {
+      return await this.decodeNow(bytes, performance.now(), signal);
+    } finally {
+      release();
+    }
+  }
+
+  private async decodeNow(bytes: Uint8Array, started: number, signal?: AbortSignal): Promise<DecodedAudio> {
     const done = (samples: Samples, decoder: DecodedAudio['decoder']): DecodedAudio => ({
       samples,
       duration: samples.length / TARGET_RATE,
@@ -120,7 +137,11 @@ export class AudioService implements OnModuleDestroy {
     return this.nonEmpty(await fromFile(), 'ffmpeg-file', done);
   }
 
-  onModuleDestroy(): Promise<void> {
+  /**
+   * After the HTTP server has closed, so after every accepted request has its answer: Nest runs module-destroy
+   * hooks before it closes the server, which would cut the decodes of requests still being answered in a drain.
+   */
+  onApplicationShutdown(): Promise<void> {
     this.host.close();
     this.spool.close();
     return this.pool.destroy();

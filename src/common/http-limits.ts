@@ -6,8 +6,11 @@ import { bearerToken } from '../auth/api-keys.js';
 import type { EnvironmentVariables } from '../config/env.schema.js';
 import { ApiError } from './api-error.js';
 
-/** Rate limits count per key when one is sent (hashed: keys never sit in memory as map keys), else per address. */
-function rateKey(request: FastifyRequest): string {
+/**
+ * Who a request is from, for rate limits and the scheduler's fair turns: the API key when one is sent (hashed: keys
+ * never sit in memory as map keys), else the client's address.
+ */
+export function clientKey(request: FastifyRequest): string {
   const key = bearerToken(request.headers.authorization);
   return key ? `key:${createHash('sha256').update(key).digest('base64url')}` : `ip:${request.ip}`;
 }
@@ -29,7 +32,7 @@ export async function registerHttpLimits(fastify: FastifyInstance, config: Envir
       global: true,
       max: config.rateLimitPerMin,
       timeWindow: 60_000,
-      keyGenerator: rateKey,
+      keyGenerator: clientKey,
       allowList: (request) => !request.url.startsWith('/v1/'),
       errorResponseBuilder: (_request, context) =>
         Object.assign(new ApiError(429, `Rate limit reached: ${context.max} requests per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`, 'rate_limit_exceeded'), {

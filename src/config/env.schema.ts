@@ -142,12 +142,18 @@ export class EnvironmentVariables {
   @Max(0)
   lmUnkPenalty!: number;
 
-  @EnvVar({ name: 'PARAKEET_QUEUE_MAX_FACTOR', kind: 'number', default: '2', description: 'Admission limit: at most this factor × PARAKEET_MICROBATCH_MAX_BATCH requests wait in the queue; more are answered 429.' })
+  @EnvVar({
+    name: 'PARAKEET_QUEUE_MAX_FACTOR',
+    kind: 'number',
+    default: '2',
+    description:
+      'Admission limit, counted in requests (however many chunks each has) and decided before the audio is decoded: at most lanes × PARAKEET_MICROBATCH_MAX_BATCH requests running plus this factor × PARAKEET_MICROBATCH_MAX_BATCH waiting are admitted at once; more are answered 429 with Retry-After. Realtime turns are not counted.',
+  })
   @IsNumber()
   @Min(0.1)
   queueMaxFactor!: number;
 
-  @EnvVar({ name: 'PARAKEET_MAX_QUEUE_WAIT_S', kind: 'number', default: '30', description: 'A request waiting longer than this in the queue is answered 503.' })
+  @EnvVar({ name: 'PARAKEET_MAX_QUEUE_WAIT_S', kind: 'number', default: '30', description: 'A request whose first chunk waits longer than this for a lane is answered 503 (its later chunks are not timed: the request was already under way).' })
   @IsNumber()
   @Min(0.1)
   maxQueueWaitS!: number;
@@ -163,6 +169,29 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(256)
   microbatchMaxBatch!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_MICROBATCH_MAX_AUDIO_S',
+    kind: 'number',
+    default: '60',
+    description:
+      'On the CPU, most seconds of audio one batch holds (0: no bound); a batch there also holds only clips of like length (at most 2× apart). A lane is free again after one such batch, so a short request arriving beside long uploads waits at most that long. Not applied where batching pays (GPU).',
+  })
+  @IsNumber()
+  @Min(0)
+  microbatchMaxAudioS!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_DECODE_CONCURRENCY',
+    kind: 'int-or-auto',
+    default: 'auto',
+    description: 'Most uploads decoded at once (ffmpeg processes and WAV worker jobs); admitted requests beyond it wait for a slot. `auto`: one per usable core.',
+  })
+  @ValidateIf((o: EnvironmentVariables) => o.decodeConcurrency !== 'auto')
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  decodeConcurrency!: number | 'auto';
 
   @EnvVar({ name: 'PARAKEET_MAX_AUDIO_SECONDS', kind: 'number', default: '600', description: 'Longest accepted audio, in seconds.' })
   @IsNumber()

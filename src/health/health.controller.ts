@@ -7,6 +7,7 @@ import { AudioService } from '../audio/audio.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { modelFiles } from '../model/model-directory.js';
 import { ModelService } from '../model/model.service.js';
+import { AdmissionControl } from '../scheduler/admission-control.js';
 import { MicrobatchScheduler } from '../scheduler/microbatch-scheduler.js';
 import { DrainState } from './drain-state.js';
 import { EventLoopLag } from './event-loop-lag.js';
@@ -23,6 +24,7 @@ export class HealthController {
     private readonly model: ModelService,
     private readonly audio: AudioService,
     private readonly scheduler: MicrobatchScheduler,
+    private readonly admission: AdmissionControl,
     private readonly drain: DrainState,
     private readonly lag: EventLoopLag,
     private readonly config: AppConfig,
@@ -75,7 +77,19 @@ export class HealthController {
 
   private schedulerIndicator() {
     const indicator = this.indicators.check('scheduler');
-    const details = { draining: this.drain.draining, queue_depth: this.scheduler.queued, busy_lanes: this.scheduler.inFlightBatches, lanes: this.model.laneCount };
+    const { admission } = this;
+    const details = {
+      draining: this.drain.draining,
+      queue_depth: admission.waiting,
+      queued_items: this.scheduler.queued,
+      busy_lanes: this.scheduler.inFlightBatches,
+      lanes: this.model.laneCount,
+      admission: {
+        admitted: admission.admitted,
+        limit: admission.limit,
+        rule: `${admission.limit} requests at once: lanes × PARAKEET_MICROBATCH_MAX_BATCH running (${admission.runningAllowance}) + PARAKEET_QUEUE_MAX_FACTOR × PARAKEET_MICROBATCH_MAX_BATCH waiting (${admission.waitingAllowance}); then 429`,
+      },
+    };
     return this.drain.draining ? indicator.down(details) : indicator.up(details);
   }
 

@@ -21,6 +21,7 @@ declare module 'fastify' {
 /** Live numbers other providers own, read at scrape time (set by those providers, so there is no import cycle). */
 export interface LiveSources {
   queueDepth: () => number;
+  admittedRequests: () => number;
   busyLanes: () => number;
   activeSessions: () => number;
 }
@@ -29,8 +30,8 @@ export interface LiveSources {
 @Injectable()
 export class MetricsService implements OnApplicationShutdown {
   private readonly logger = new Logger(MetricsService.name);
-  readonly live: LiveSources = { queueDepth: () => 0, busyLanes: () => 0, activeSessions: () => 0 };
-  readonly prometheus = new ServiceMetrics({ queueDepth: () => this.live.queueDepth(), busyLanes: () => this.live.busyLanes(), activeSessions: () => this.live.activeSessions(), droppedLines: () => this.file.dropped });
+  readonly live: LiveSources = { queueDepth: () => 0, admittedRequests: () => 0, busyLanes: () => 0, activeSessions: () => 0 };
+  readonly prometheus = new ServiceMetrics({ queueDepth: () => this.live.queueDepth(), admittedRequests: () => this.live.admittedRequests(), busyLanes: () => this.live.busyLanes(), activeSessions: () => this.live.activeSessions(), droppedLines: () => this.file.dropped });
   private readonly file: MetricsFile;
   private model: { name: string | null; provider: string | null } = { name: null, provider: null };
 

@@ -29,7 +29,7 @@ export class ServiceMetrics {
   readonly modelLoadSeconds = new Gauge({ name: 'parakeet_model_load_seconds', help: 'Seconds the last model load took (sessions and warm-up)', registers: [this.registry] });
   readonly modelInfo = new Gauge({ name: 'parakeet_model_info', help: 'The served model and provider (value 1)', labelNames: ['model', 'provider', 'lanes'] as const, registers: [this.registry] });
 
-  constructor(live: { queueDepth: () => number; activeSessions: () => number; busyLanes: () => number; droppedLines: () => number }) {
+  constructor(live: { queueDepth: () => number; admittedRequests: () => number; activeSessions: () => number; busyLanes: () => number; droppedLines: () => number }) {
     let dropped = 0;
     new Counter({
       name: 'parakeet_metric_lines_dropped_total',
@@ -41,7 +41,8 @@ export class ServiceMetrics {
         dropped = now;
       },
     });
-    new Gauge({ name: 'parakeet_queue_depth', help: 'Requests waiting in the scheduler queue', registers: [this.registry], collect() { this.set(live.queueDepth()); } });
+    new Gauge({ name: 'parakeet_queue_depth', help: 'Admitted requests with nothing on a lane (decoding, or waiting for a lane), counted once however many chunks they have', registers: [this.registry], collect() { this.set(live.queueDepth()); } });
+    new Gauge({ name: 'parakeet_admitted_requests', help: 'Requests holding an admission slot (decoding, waiting or running)', registers: [this.registry], collect() { this.set(live.admittedRequests()); } });
     new Gauge({ name: 'parakeet_busy_lanes', help: 'Runner lanes running a batch', registers: [this.registry], collect() { this.set(live.busyLanes()); } });
     new Gauge({ name: 'parakeet_realtime_sessions', help: 'Open realtime WebSocket sessions', registers: [this.registry], collect() { this.set(live.activeSessions()); } });
     collectDefaultMetrics({ register: this.registry });

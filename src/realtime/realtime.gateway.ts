@@ -42,7 +42,7 @@ export class RealtimeGateway implements OnGatewayConnection, BeforeApplicationSh
   ) {
     this.deps = {
       limits: { maxBufferS: config.realtimeMaxBufferS, partialMs: config.realtimePartialMs },
-      transcribe: (samples, signal, onText) => chunked.transcribe(samples, { priority: 'realtime', admitted: true, signal, onText }),
+      transcribe: (samples, signal, onText) => chunked.transcribe(samples, { priority: 'realtime', signal, onText }),
       openVad: () => vad.openStream(),
       modelAllowed: (id) => !config.strictModel || transcription.modelIds().includes(id),
       recordTurn: (fields) => metrics.recordTurn(fields),

@@ -4,19 +4,21 @@ import { TARGET_RATE } from '../audio/resampler.js';
 import { AppConfig } from '../config/app-config.js';
 import { planChunks, type ChunkSpan } from './chunk-plan.js';
 import { MicrobatchScheduler, type ScheduledResult } from './microbatch-scheduler.js';
-import type { Priority } from './priority-queue.js';
+import type { FlowKey, Priority } from './priority-queue.js';
 import type { Samples } from '../asr/samples.js';
 
 export interface ChunkedOptions {
   priority: Priority;
   signal?: AbortSignal;
-  /** Skips admission for every chunk (work that is bounded elsewhere, such as a realtime session's turns). */
-  admitted?: boolean;
+  /** Whose request this is: its chunks take their turns as one request of this client. */
+  flow?: FlowKey;
   /** Where to cut (samples at 16 kHz, in order, covering the audio); default: overlapping fixed-size chunks. */
   spans?: ChunkSpan[];
   /** Called with each piece of text as soon as the chunk holding it is decoded (streaming). */
   onText?: (delta: string) => void;
 }
+
+let untracked = 0;
 
 /**
  * 16 kHz audio of any length → one transcript. Audio that fits PARAKEET_CHUNK_SECONDS is one request; longer
@@ -30,19 +32,20 @@ export class ChunkedTranscriber {
   ) {}
 
   async transcribe(samples: Samples, options: ChunkedOptions): Promise<ScheduledResult> {
-    const { priority, signal, onText, admitted = false } = options;
+    const { priority, signal, onText } = options;
+    const flow = options.flow ?? { client: priority, request: `${priority}-${++untracked}` };
     const rate = TARGET_RATE;
     const spans = options.spans ?? planChunks(samples.length, Math.round(this.config.chunkSeconds * rate), Math.round(this.config.chunkOverlapSeconds * rate));
+    // The first chunk of an upload waits under PARAKEET_MAX_QUEUE_WAIT_S; once it has reached the model the
+    // request is under way, and its later chunks follow without a clock. Realtime turns are never timed out.
+    const submit = (span: ChunkSpan, k: number) =>
+      this.scheduler.submit(samples.subarray(span.start, span.end), { priority, signal, flow, waitLimited: k === 0 && priority !== 'realtime' });
     if (spans.length === 1 && spans[0].start === 0 && spans[0].end === samples.length) {
-      const one = await this.scheduler.submit(samples, { priority, signal, admitted });
+      const one = await submit(spans[0], 0);
       onText?.(one.transcript.text);
       return one;
     }
-    const first = this.scheduler.submit(samples.subarray(spans[0].start, spans[0].end), { priority, signal, admitted });
-    // Admission is decided by the first chunk alone; the rest follow it into the queue.
-    first.catch(() => {});
-    const rest = spans.slice(1).map((span) => this.scheduler.submit(samples.subarray(span.start, span.end), { priority, signal, admitted: true }));
-    const pending = [first, ...rest];
+    const pending = spans.map(submit);
     pending.forEach((p) => p.catch(() => {}));
     const stitcher = new TranscriptStitcher();
     const results: ScheduledResult[] = [];

@@ -1,11 +1,13 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Transcript } from '../asr/transcript.js';
+import { TARGET_RATE } from '../audio/resampler.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelNotReadyError, ModelService } from '../model/model.service.js';
 import type { StageTimings } from '../model/runner/runner-protocol.js';
-import { PriorityQueue, type Priority, type QueueItem } from './priority-queue.js';
-import { BatchFailedError, QueueFullError, QueueTimeoutError, RequestAbortedError } from './scheduler-errors.js';
+import { batchJoinRule, type BatchJoinRule } from './batch-join-rule.js';
+import { PriorityQueue, type FlowKey, type Priority, type QueueItem } from './priority-queue.js';
+import { BatchFailedError, QueueTimeoutError, RequestAbortedError } from './scheduler-errors.js';
 import type { Samples } from '../asr/samples.js';
 
 export interface ScheduledResult {
@@ -20,10 +22,15 @@ export interface ScheduledResult {
 
 export interface SubmitOptions {
   priority?: Priority;
+  /** Whose work it is; fair turns are taken per client and per request. Default: a request of its own. */
+  flow?: FlowKey;
   /** Aborted when the client goes away: a queued request is dropped before it costs inference. */
   signal?: AbortSignal;
-  /** The later chunks of a request already admitted: a chunked request counts once against admission. */
-  admitted?: boolean;
+  /**
+   * Answer 503 if this item waits longer than PARAKEET_MAX_QUEUE_WAIT_S. A request's first chunk waits under it;
+   * its later chunks and realtime turns do not (they were accepted through the first, or bounded elsewhere).
+   */
+  waitLimited?: boolean;
 }
 
 interface Job extends QueueItem {
@@ -33,19 +40,22 @@ interface Job extends QueueItem {
   detach: () => void;
 }
 
-/** How long length-aware grouping may pass over a request before it must join the next batch. */
-const AGING_MS = 250;
+let anonymousFlows = 0;
 
 /**
- * Continuous microbatching over the runner lanes. A free lane takes up to PARAKEET_MICROBATCH_MAX_BATCH
- * queued requests, grouped by length; on a GPU (padded encoder) a lane that frees while others are busy first
- * waits up to PARAKEET_MICROBATCH_WINDOW_MS for the batch to fill. Admission: a full queue answers 429, a request that
- * waits too long 503; a failed batch fails only its own requests.
+ * Continuous microbatching over the runner lanes. A free lane takes up to PARAKEET_MICROBATCH_MAX_BATCH queued
+ * items in fair turns (priority-queue.ts); on a GPU (padded encoder) a lane that frees while others are busy first
+ * waits up to PARAKEET_MICROBATCH_WINDOW_MS for the batch to fill. On the CPU a batch holds only items of like
+ * length and bounded audio, so a short request never waits for long chunks batched with it, and a lane frees soon.
+ * Admission (429) is decided per request before decoding (admission-control.ts); here a first chunk that waits
+ * too long is answered 503, and a failed batch fails only its own items.
  */
 @Injectable()
 export class MicrobatchScheduler implements OnApplicationShutdown {
   private readonly logger = new Logger(MicrobatchScheduler.name);
   private readonly queue = new PriorityQueue<Job>();
+  /** Items on a lane per request (requests with work running are not waiting). */
+  private readonly running = new Map<string, number>();
   private busy = 0;
   private windowTimer?: NodeJS.Timeout;
   private closed = false;
@@ -58,15 +68,10 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     private readonly model: ModelService,
     private readonly metrics: MetricsService,
   ) {
-    metrics.live.queueDepth = () => this.queue.size;
     metrics.live.busyLanes = () => this.busy;
   }
 
-  /** Most requests allowed to wait (realtime work is exempt). */
-  get capacity(): number {
-    return Math.max(1, Math.floor(this.config.queueMaxFactor * this.config.microbatchMaxBatch));
-  }
-
+  /** Items (requests or chunks) waiting for a lane. */
   get queued(): number {
     return this.queue.size;
   }
@@ -75,23 +80,27 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     return this.busy;
   }
 
+  /** Whether any item of this request is on a lane now. */
+  isRunning(request: string): boolean {
+    return this.running.has(request);
+  }
+
   submit(audio: Samples, options: SubmitOptions = {}): Promise<ScheduledResult> {
-    const { priority = 'normal', signal, admitted = false } = options;
+    const { priority = 'normal', signal, waitLimited = false } = options;
+    const flow = options.flow ?? { client: 'anonymous', request: `anonymous-${++anonymousFlows}` };
     if (signal?.aborted) return Promise.reject(new RequestAbortedError('request aborted'));
     if (this.closed || !this.model.ready) return Promise.reject(new ModelNotReadyError(this.closed ? 'the server is shutting down' : `model is ${this.model.state}`));
-    if (priority !== 'realtime' && !admitted && this.queue.size >= this.capacity) return Promise.reject(new QueueFullError(this.config.maxQueueWaitS));
 
     return new Promise<ScheduledResult>((resolve, reject) => {
       const maxWaitMs = this.config.maxQueueWaitS * 1000;
-      const job: Job = { priority, enqueuedAt: performance.now(), length: audio.length, audio, resolve, reject, detach: () => {} };
+      const job: Job = { priority, flow, enqueuedAt: performance.now(), length: audio.length, audio, resolve, reject, detach: () => {} };
       const drop = (error: Error) => {
         if (this.queue.remove(job)) {
           job.detach();
           reject(error);
         }
       };
-      // A later chunk of an admitted request has already reached the model through its first chunk.
-      const timer = admitted ? undefined : setTimeout(() => drop(new QueueTimeoutError(maxWaitMs / 1000, this.config.maxQueueWaitS)), maxWaitMs);
+      const timer = waitLimited ? setTimeout(() => drop(new QueueTimeoutError(maxWaitMs / 1000, this.config.maxQueueWaitS)), maxWaitMs) : undefined;
       const onAbort = () => drop(new RequestAbortedError('request aborted'));
       signal?.addEventListener('abort', onAbort, { once: true });
       job.detach = () => {
@@ -108,14 +117,17 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     clearTimeout(this.windowTimer);
   }
 
+  private joinRule(): BatchJoinRule<Job> {
+    return batchJoinRule(this.model.batchingPays, Math.round(this.config.microbatchMaxAudioS * TARGET_RATE));
+  }
+
   private pump(): void {
     clearTimeout(this.windowTimer);
     this.windowTimer = undefined;
     const lanes = this.model.laneCount;
     const max = this.config.microbatchMaxBatch;
     while (this.busy < lanes && this.queue.size > 0) {
-      const oldest = this.queue.peek()!;
-      const waited = performance.now() - oldest.enqueuedAt;
+      const waited = this.queue.oldestWaitMs(performance.now());
       const windowMs = this.config.microbatchWindowMs;
       // An idle server runs a lone request at once. With work in flight, a batch may form for a moment, but only
       // where batching pays (a padded GPU encoder): on the CPU the encoder costs the same per clip batched or
@@ -131,8 +143,11 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
 
   private dispatch(max: number): void {
     const now = performance.now();
-    const batch = this.queue.takeBatch(max, now, AGING_MS);
-    for (const job of batch) job.detach();
+    const batch = this.queue.takeBatch(max, this.joinRule());
+    for (const job of batch) {
+      job.detach();
+      this.running.set(job.flow.request, (this.running.get(job.flow.request) ?? 0) + 1);
+    }
     this.busy++;
     this.dispatchedBatches++;
     this.dispatchedRequests += batch.length;
@@ -142,6 +157,11 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
       if (freed) return;
       freed = true;
       this.busy--;
+      for (const job of batch) {
+        const left = this.running.get(job.flow.request)! - 1;
+        if (left > 0) this.running.set(job.flow.request, left);
+        else this.running.delete(job.flow.request);
+      }
       this.pump();
     };
     this.model

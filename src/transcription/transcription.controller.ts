@@ -2,6 +2,7 @@ import { Controller, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestj
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
+import { clientKey } from '../common/http-limits.js';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { AppConfig } from '../config/app-config.js';
 import { PRIORITIES, type Priority } from '../scheduler/priority-queue.js';
@@ -53,7 +54,7 @@ export class TranscriptionController {
   @ApiResponse({ status: 200, description: 'json {text, usage}; verbose_json; text, srt or vtt as text; or an event stream with stream=true' })
   @ApiResponse({ status: 400, description: 'Invalid field or audio that cannot be decoded' })
   @ApiResponse({ status: 413, description: 'Upload over PARAKEET_MAX_UPLOAD_MB' })
-  @ApiResponse({ status: 429, description: 'Queue full (Retry-After)' })
+  @ApiResponse({ status: 429, description: 'Every admission slot is held (Retry-After); decided before the upload is decoded' })
   @ApiResponse({ status: 503, description: 'Queue wait exceeded or model not ready (Retry-After)' })
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Headers('x-priority') priorityHeader?: string): Promise<void> {
     const priority = (priorityHeader ?? 'normal').toLowerCase() as Priority;
@@ -71,7 +72,7 @@ export class TranscriptionController {
       throw e;
     }
     if (form.fields.stream) return this.stream(request, reply, form, priority, abort.signal);
-    const outcome = await this.transcription.transcribe(form.file, form.fields, priority, abort.signal);
+    const outcome = await this.transcription.transcribe(form.file, form.fields, priority, clientKey(request), abort.signal);
     request.outcome = outcomeOf(outcome);
     const { transcript } = outcome;
     this.metrics.logTranscript(String(request.id), 'transcriptions', transcript.text);
@@ -87,7 +88,7 @@ export class TranscriptionController {
   private async stream(request: FastifyRequest, reply: FastifyReply, form: TranscriptionForm, priority: Priority, signal: AbortSignal): Promise<void> {
     const sse = new SseWriter(reply);
     try {
-      const outcome = await this.transcription.transcribe(form.file, form.fields, priority, signal, (delta) => sse.send({ type: 'transcript.text.delta', delta }));
+      const outcome = await this.transcription.transcribe(form.file, form.fields, priority, clientKey(request), signal, (delta) => sse.send({ type: 'transcript.text.delta', delta }));
       request.outcome = outcomeOf(outcome);
       const { transcript } = outcome;
       this.metrics.logTranscript(String(request.id), 'transcriptions', transcript.text);

@@ -7,6 +7,7 @@ import { isEnglish } from '../common/language.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelService } from '../model/model.service.js';
 import type { ChunkSpan } from '../scheduler/chunk-plan.js';
+import { AdmissionControl } from '../scheduler/admission-control.js';
 import { ChunkedTranscriber } from '../scheduler/chunked-transcriber.js';
 import type { ScheduledResult } from '../scheduler/microbatch-scheduler.js';
 import type { Priority } from '../scheduler/priority-queue.js';
@@ -29,6 +30,7 @@ export class TranscriptionService {
     private readonly chunked: ChunkedTranscriber,
     private readonly model: ModelService,
     private readonly vad: VadService,
+    private readonly admission: AdmissionControl,
   ) {}
 
   /** Ids the served model answers to: its own name and the configured PARAKEET_MODEL_ID. */
@@ -47,15 +49,22 @@ export class TranscriptionService {
   }
 
   /**
+   * Admitted (or refused with 429) before the upload is decoded; the slot is held until the answer.
+   * @param client whose request it is (API key or address): clients take fair turns for the lanes.
    * @param onText called with each piece of text as soon as the chunk holding it is decoded (streaming).
    */
-  async transcribe(file: Uint8Array, fields: TranscriptionRequestDto, priority: Priority, signal: AbortSignal, onText?: (delta: string) => void): Promise<TranscriptionOutcome> {
+  async transcribe(file: Uint8Array, fields: TranscriptionRequestDto, priority: Priority, client: string, signal: AbortSignal, onText?: (delta: string) => void): Promise<TranscriptionOutcome> {
     this.checkRequest(fields);
     const vad = serverVadSettings(fields.chunking_strategy);
-    const decoded = await this.audio.decode(file, signal);
-    const spans = vad && (await this.speechSpans(decoded.samples, vad, signal));
-    const result = await this.chunked.transcribe(decoded.samples, { priority, signal, onText, spans });
-    return { ...result, audio: { duration: decoded.duration, decoder: decoded.decoder, decodeMs: decoded.decodeMs } };
+    const ticket = this.admission.admit();
+    try {
+      const decoded = await this.audio.decode(file, signal);
+      const spans = vad && (await this.speechSpans(decoded.samples, vad, signal));
+      const result = await this.chunked.transcribe(decoded.samples, { priority, signal, onText, spans, flow: { client, request: ticket.id } });
+      return { ...result, audio: { duration: decoded.duration, decoder: decoded.decoder, decodeMs: decoded.decodeMs } };
+    } finally {
+      ticket.release();
+    }
   }
 
   /**
