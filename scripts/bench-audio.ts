@@ -67,6 +67,6 @@ try {
     console.log(`pool: ${total} concurrent ${name} decodes in ${seconds.toFixed(2)} s = ${(total / seconds).toFixed(1)} decodes/s (${((total * 10) / seconds).toFixed(0)}x real time)`);
   }
 } finally {
-  await audio.onModuleDestroy();
+  await audio.onApplicationShutdown();
   rmSync(work, { recursive: true, force: true });
 }

@@ -46,7 +46,7 @@ try {
   try {
     for (const file of positionals) audio.push((await ingest.decode(new Uint8Array(readFileSync(file)))).samples);
   } finally {
-    await ingest.onModuleDestroy();
+    await ingest.onApplicationShutdown();
   }
   const { transcripts, timings } = await engine.transcribe(audio);
   if (values.json) {

@@ -2,11 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { signalShield } from './signal-shield.js';
 
 export interface FfmpegBinary {
   path: string;
   version: string;
   source: 'PARAKEET_FFMPEG_PATH' | 'PATH' | '@ffmpeg-installer/linux-x64';
+  /** Launcher that runs `path` shielded from group signals (signal-shield.ts); absent where unsupported. */
+  shield?: string;
 }
 
 export class FfmpegNotFoundError extends Error {
@@ -54,6 +57,12 @@ function versionOf(path: string): string {
  * static build that `npm ci` brings (old, but always there).
  */
 export function locateFfmpeg(explicit: string | undefined): FfmpegBinary {
+  const found = findFfmpeg(explicit);
+  const shield = signalShield();
+  return shield ? { ...found, shield } : found;
+}
+
+function findFfmpeg(explicit: string | undefined): FfmpegBinary {
   if (explicit) {
     if (!executable(explicit)) throw new FfmpegNotFoundError(`PARAKEET_FFMPEG_PATH=${explicit} is not an executable file`);
     return { path: explicit, version: versionOf(explicit), source: 'PARAKEET_FFMPEG_PATH' };

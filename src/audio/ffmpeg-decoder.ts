@@ -43,7 +43,9 @@ export function decodeWithFfmpeg(binary: FfmpegBinary, options: FfmpegDecodeOpti
   if (signal?.aborted) return Promise.reject(new DecodeAbortedError('request aborted'));
   const maxBytes = Math.ceil((maxSeconds + 1) * TARGET_RATE) * 4;
   return new Promise<Float32Array>((resolve, reject) => {
-    const command = ffmpeg({ stdoutLines: 0 }).setFfmpegPath(binary.path);
+    // The launcher execs the ffmpeg that PARAKEET_FFMPEG names: fluent-ffmpeg passes on this process's own
+    // environment (it takes no other), which the decoder host is started with (ffmpeg-host.ts).
+    const command = ffmpeg({ stdoutLines: 0 }).setFfmpegPath(binary.shield ?? binary.path);
     const common = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-format_whitelist', ALLOWED_DEMUXERS];
     if (path) command.input(path).inputOptions([...common, '-protocol_whitelist', 'file']);
     else command.input(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)])).inputOptions([...common, '-protocol_whitelist', 'pipe']);

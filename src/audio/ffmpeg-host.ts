@@ -36,7 +36,7 @@ export class FfmpegHost {
     const { signal, ...rest } = options;
     if (signal?.aborted) return Promise.reject(new DecodeAbortedError('request aborted'));
     if (this.closed) return Promise.reject(new DecoderUnavailableError('the server is shutting down'));
-    const child = this.start();
+    const child = this.start(binary);
     const id = this.nextId++;
     return new Promise<Float32Array>((resolve, reject) => {
       const onAbort = () => this.post(child, { type: 'abort', id });
@@ -56,14 +56,15 @@ export class FfmpegHost {
     this.child = undefined;
   }
 
-  private start(): ChildProcess {
+  /** The host runs one ffmpeg binary, the first decode's (one per server). */
+  private start(binary: FfmpegBinary): ChildProcess {
     if (this.child) return this.child;
     // No inherited flags (a test runner's or --cpu-prof): the host must stay small.
     const child = fork(compiledModuleUrl(import.meta.url, './ffmpeg-host.process.js'), [], {
       serialization: 'advanced',
       execArgv: [],
       // ffmpeg reads hostile files: it gets what it needs to run, never the server's keys and tokens.
-      env: hostEnvironment(process.env),
+      env: { ...hostEnvironment(process.env), ...(binary.shield ? { PARAKEET_FFMPEG: binary.path } : {}) },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     child.on('message', (msg: FromHost) => {

@@ -1,4 +1,5 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { Server } from 'node:http';
 import type { EnvironmentVariables } from '../config/env.schema.js';
 import { DrainState } from './drain-state.js';
 
@@ -24,11 +25,17 @@ export function installGracefulShutdown(app: INestApplication, config: Environme
       process.exit(1);
     }, config.shutdownTimeoutS * 1000);
     deadline.unref();
+    // Closing waits for every connection to end, and a keep-alive client (the OpenAI SDKs, any pooled HTTP
+    // client) keeps its connection open after its answer: close connections as they fall idle, or the drain
+    // would last until the keep-alive timeout and then past PARAKEET_SHUTDOWN_TIMEOUT_S.
+    const server = app.getHttpServer() as Server;
+    const sweep = setInterval(() => server.closeIdleConnections(), 200);
     try {
       await app.close();
     } catch (e) {
       logger.error(`error while closing: ${(e as Error).message}`, undefined, 'Shutdown');
     }
+    clearInterval(sweep);
     clearTimeout(deadline);
     process.exit(0);
   };

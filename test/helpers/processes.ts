@@ -7,6 +7,13 @@ import { join } from 'node:path';
  * under the decoder host.
  */
 export function childProcesses(name: string): number[] {
+  return descendants(process.pid)
+    .filter((p) => p.comm === name)
+    .map((p) => p.pid);
+}
+
+/** Live (not zombie) processes that descend from `root`, with their command names. */
+export function descendants(root: number): { pid: number; comm: string }[] {
   const procs = new Map<number, { comm: string; ppid: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -20,10 +27,20 @@ export function childProcesses(name: string): number[] {
     }
   }
   const descends = (pid: number): boolean => {
-    for (let p = procs.get(pid)?.ppid, hops = 0; p !== undefined && p > 1 && hops < 64; p = procs.get(p)?.ppid, hops++) if (p === process.pid) return true;
+    for (let p = procs.get(pid)?.ppid, hops = 0; p !== undefined && p > 1 && hops < 64; p = procs.get(p)?.ppid, hops++) if (p === root) return true;
     return false;
   };
-  return [...procs].filter(([pid, p]) => p.comm === name && descends(pid)).map(([pid]) => pid);
+  return [...procs].filter(([pid]) => descends(pid)).map(([pid, p]) => ({ pid, comm: p.comm }));
+}
+
+/** Whether `pid` is still a live process (a zombie awaiting its parent's wait counts as gone). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 export function openFileCount(): number {

@@ -10,11 +10,20 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** The command line (default: node with the server's flags on dist/src/main.js). */
+  command?: string[];
+  /** Leads a process group of its own, so a test can signal the group as a terminal or systemd would. */
+  detached?: boolean;
+}
+
 /** Starts the production build (`node dist/src/main.js`) on a free port with the given environment. */
-export function startServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(process.cwd(), 'dist', 'src', 'main.js')], {
+export function startServer(env: Record<string, string>, options: StartOptions = {}): ServerProcess {
+  const [command, ...args] = options.command ?? [process.execPath, ...SERVER_NODE_FLAGS, join(process.cwd(), 'dist', 'src', 'main.js')];
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', PARAKEET_PORT: '0', PARAKEET_HOST: '127.0.0.1', PARAKEET_DRAIN_DELAY_S: '0', PARAKEET_METRICS_DIR: TEST_METRICS_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let stdout = '';
   let stderr = '';
