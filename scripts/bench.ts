@@ -14,6 +14,7 @@ import { limitBatchSizes, parseBenchArgs } from './bench/bench-options.js';
 import { headline, levelTable, targetChecks, type BenchResult } from './bench/bench-result.js';
 import { runClosedLoop, uploadClip } from './bench/http-load.js';
 import { runLevel, type LevelRow } from './bench/load-level.js';
+import { buildMixedClips, describeMixed, runMixedLoad, type MixedRow } from './bench/mixed-load.js';
 import { benchFeaturizer, ModelLimitProbe } from './bench/model-limit.js';
 import { runRealtimeLevel, type RealtimeRow } from './bench/realtime-load.js';
 import { startServerChild } from './bench/server-child.js';
@@ -88,6 +89,7 @@ const server = await startServerChild({ ...serverEnv, PARAKEET_METRICS_DIR: metr
 const levels: LevelRow[] = [];
 const realtime: RealtimeRow[] = [];
 let mp3: LevelRow | null = null;
+let mixed: MixedRow | null = null;
 const firstText = new Map<string, string>();
 let c1: SingleRequestProbe = { pairs: 0, p50: null, model_single_ms_p50: null, service_p50_ms: null };
 try {
@@ -108,6 +110,10 @@ try {
   const mp3Uploads = clips.map((c) => uploadClip(c.id, toMp3(c), c.seconds, 'audio/mpeg', 'mp3'));
   mp3 = (await runLevel(server, metricsDir, mp3Uploads, { format: 'mp3', concurrency: o.mp3Concurrency, seconds: o.levelSeconds, lanes })).row;
   say(`mp3 c=${mp3.concurrency}: RTFx ${mp3.rtfx}, p50 ${mp3.latency_ms.p50} ms, preprocess ${mp3.breakdown?.preprocess_ms} ms/request (WAV at c=${mp3.concurrency}: ${levels.find((l) => l.concurrency === mp3!.concurrency)?.breakdown?.preprocess_ms})`);
+  if (o.mixedLongS > 0) {
+    mixed = await runMixedLoad(server.url, buildMixedClips(3, o.mixedLongS));
+    say(describeMixed(mixed));
+  }
   for (const sessions of o.sessions) {
     say(`realtime: ${sessions} sessions × ${o.turns} turns at 1× speed …`);
     const row = await runRealtimeLevel(server, sessions, o.turns);
@@ -150,6 +156,7 @@ const result: BenchResult = {
   peer,
   levels,
   mp3,
+  mixed,
   realtime,
   wer: { service: firstText.size ? round1((100 * errors) / Math.max(1, words)) : null, model: limit.wer.wer, model_batch1: limit.wer.batch1_wer, sherpa: peer.wer?.wer ?? null, words: limit.wer.words },
   targets: targetChecks(partial),
@@ -163,6 +170,7 @@ console.log('');
 console.log(`model limit (${layout.lanes} lane(s) × ${layout.threads} thread(s)): ${limit.rows.map((r) => `batch ${r.batch} ${r.rtfx}`).join(', ')}; batch ${o.maxBatch} sampled again ${limit.max_batch_rtfx_samples.join(', ')}; batch ${o.maxBatch} unsorted ${limit.unsorted_max_batch_rtfx}`);
 console.log(`peer ${peer.engine}: ${peer.loaded ? `batch ${peer.batch} RTFx ${peer.rtfx}, batch 1 RTFx ${peer.batch1_rtfx}` : `not measured (${peer.error})`}`);
 console.log(`WER on the same clips: service ${result.wer.service} % (first answer per clip, batch 1), core in-process ${result.wer.model_batch1} % at batch 1 and ${result.wer.model} % at batch ${o.maxBatch}, sherpa-onnx ${result.wer.sherpa ?? '–'} % at batch 8 (${result.wer.words} words)`);
+if (mixed) console.log(describeMixed(mixed));
 console.log(`lone requests: service p50 ${c1.service_p50_ms} ms vs in-process batch 1 p50 ${c1.model_single_ms_p50} ms; median excess ${c1.p50} ms over ${c1.pairs} pairs`);
 console.log('');
 console.log(`overhead_ratio ${result.overhead_ratio}   batching_gain ${result.batching_gain}   peer_ratio ${result.peer_ratio}`);

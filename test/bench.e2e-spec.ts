@@ -17,7 +17,7 @@ describe('npm run bench (smallest settings)', () => {
   let html = '';
 
   beforeAll(async () => {
-    const args = ['--levels', '1', '--seconds', '0.3', '--clips', '3', '--sessions', '1', '--turns', '1', '--max-batch', '2', '--json', join(dir, 'out.json'), '--html', join(dir, 'out.html')];
+    const args = ['--levels', '1', '--seconds', '0.3', '--clips', '3', '--sessions', '1', '--turns', '1', '--max-batch', '2', '--mixed-long-s', '40', '--json', join(dir, 'out.json'), '--html', join(dir, 'out.html')];
     const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'scripts', 'bench.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -50,6 +50,14 @@ describe('npm run bench (smallest settings)', () => {
       expect(Object.keys(row.breakdown).sort()).toEqual(['inference_ms', 'other_ms', 'preprocess_ms', 'queue_ms', 'requests', 'total_ms']);
     }
     expect(result.mp3.format).toBe('mp3');
+  });
+
+  it('measures short clips alone and beside long uploads (the mixed row)', () => {
+    expect(result.mixed).toMatchObject({ short_s: 3, long_s: 40, long_count: 3, statuses: { '200': expect.any(Number) } });
+    expect(Object.keys(result.mixed.statuses)).toEqual(['200']);
+    for (const k of ['short_alone_ms', 'short_mixed_ms']) expect(typeof result.mixed[k].p50).toBe('number');
+    expect(result.mixed.long_rtfx_alone).toBeGreaterThan(0);
+    expect(result.mixed.long_rtfx_mixed).toBeGreaterThan(0);
   });
 
   it('measures the model limit at each batch size and the realtime turn latency', () => {

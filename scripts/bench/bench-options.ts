@@ -26,6 +26,8 @@ export interface BenchOptions {
   serverEnv: Record<string, string>;
   /** Directory for the server's `node --cpu-prof` profiles (written when it exits). */
   profileDir?: string;
+  /** Length of the long uploads of the `mixed` row (`--mixed-long-s`; 0 skips the row). */
+  mixedLongS: number;
 }
 
 const list = (text: string) => text.split(',').filter(Boolean).map(Number);
@@ -54,6 +56,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       provider: { type: 'string', default: 'cpu' },
       'cpu-prof': { type: 'string' },
       env: { type: 'string', multiple: true },
+      'mixed-long-s': { type: 'string', default: '129' },
     },
   });
   const quick = values.quick!;
@@ -81,6 +84,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     peer: !values['no-peer'],
     provider: values.provider!,
     profileDir: values['cpu-prof'] && resolve(values['cpu-prof']),
+    mixedLongS: Number(values['mixed-long-s']),
     serverEnv: Object.fromEntries(
       (values.env ?? []).map((pair) => {
         const eq = pair.indexOf('=');

@@ -1,3 +1,4 @@
+import type { MixedRow } from './mixed-load.js';
 import type { LevelRow } from './load-level.js';
 import type { ModelLimit } from './model-limit.js';
 import type { RealtimeRow } from './realtime-load.js';
@@ -30,6 +31,8 @@ export interface BenchResult {
   peer: PeerResult;
   levels: LevelRow[];
   mp3: LevelRow | null;
+  /** Short clips beside long uploads (null when skipped with --mixed-long-s 0). */
+  mixed: MixedRow | null;
   realtime: RealtimeRow[];
   /**
    * WER % on the same clips: the service's first answer per clip (concurrency 1, so batch 1), the in-process core at
