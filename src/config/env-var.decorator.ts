@@ -1,6 +1,6 @@
 /**
  * Registry of documented environment variables. The schema class declares each variable once, with its
- * default and description, so that loading, validation and the README table all come from one place.
+ * default and description, so that loading, validation and the table in docs/configuration.md all come from one place.
  */
 export type EnvKind = 'int' | 'int-or-auto' | 'number' | 'bool' | 'string' | 'enum' | 'optional-string';
 

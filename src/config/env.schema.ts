@@ -103,7 +103,7 @@ export class EnvironmentVariables extends TranscriptLayoutVariables {
     values: ['auto', 'greedy', 'beam'],
     default: 'auto',
     description:
-      '`auto`: beam search with the word LM when there is one (PARAKEET_LM_PATH, or `lm.arpa.gz` in the model directory: the embedded model ships one), greedy decoding otherwise (the real Parakeet). `greedy`: TDT greedy decoding, as Parakeet ships (contract §4.3). `beam`: TDT beam search (NeMo\'s default beam search, PARAKEET_BEAM_SIZE hypotheses per utterance, with the word LM when there is one): fewer errors on hard words, more decoder work per clip (README, How it runs: Beam search and language model).',
+      '`auto`: beam search with the word LM when there is one (PARAKEET_LM_PATH, or `lm.arpa.gz` in the model directory: the embedded model ships one), greedy decoding otherwise (the real Parakeet). `greedy`: TDT greedy decoding, as Parakeet ships (contract §4.3). `beam`: TDT beam search (NeMo\'s default beam search, PARAKEET_BEAM_SIZE hypotheses per utterance, with the word LM when there is one): fewer errors on hard words, more decoder work per clip (docs/how-it-runs.md, Beam search and language model).',
   })
   @IsIn(['auto', 'greedy', 'beam'])
   decoding!: 'auto' | 'greedy' | 'beam';
@@ -212,7 +212,7 @@ export class EnvironmentVariables extends TranscriptLayoutVariables {
   @Matches(/^(\s*[^=;\s][^=;]*=[^;]*)?(;\s*[^=;\s][^=;]*=[^;]*)*;?\s*$/, { message: 'must be key=value pairs separated by ;' })
   ortSessionConfig!: string;
 
-  @EnvVar({ name: 'TRT_ENGINE_CACHE', kind: 'string', default: '/models/trt_cache', description: 'Directory for TensorRT engine caches. Accepted for compatibility with the reference service but NOT applied: onnxruntime-node 1.30 forwards no TensorRT cache options (README, GPU hosts); a warning says so when TensorRT loads.' })
+  @EnvVar({ name: 'TRT_ENGINE_CACHE', kind: 'string', default: '/models/trt_cache', description: 'Directory for TensorRT engine caches. Accepted for compatibility with the reference service but NOT applied: onnxruntime-node 1.30 forwards no TensorRT cache options (docs/gpu-hosts.md); a warning says so when TensorRT loads.' })
   @IsString()
   trtEngineCache!: string;
 
