@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { toFloat32, type Samples } from '../asr/samples.js';
 import { AudioService, type DecodedAudio } from '../audio/audio.service.js';
 import { TARGET_RATE } from '../audio/resampler.js';
@@ -41,6 +41,8 @@ export interface TranscriptionOutcome extends ScheduledResult {
 /** Upload → 16 kHz audio → the scheduler → a transcript, with the OpenAI request rules applied. */
 @Injectable()
 export class TranscriptionService {
+  private readonly logger = new Logger(TranscriptionService.name);
+
   constructor(
     private readonly config: AppConfig,
     private readonly audio: AudioService,
@@ -79,7 +81,9 @@ export class TranscriptionService {
     const spans = vad && (await this.speechSpans(decoded.samples, vad, speech));
     const result = await this.chunked.transcribe(decoded.samples, { priority, signal, onText, spans });
     if (timed && result.transcript.words.length) {
-      result.transcript = alignWordStarts(result.transcript, { probabilities: await speech.probabilities(), frameSeconds: VAD_FRAME_SAMPLES / TARGET_RATE, threshold: 0.5 });
+      // Word starts on the speech are a refinement: a VAD that fails leaves the decoder's times, not a failed request.
+      const probabilities = await speech.probabilities().catch((e: Error) => this.logger.warn(`word times left as decoded: ${e.message}`));
+      if (probabilities) result.transcript = alignWordStarts(result.transcript, { probabilities, frameSeconds: VAD_FRAME_SAMPLES / TARGET_RATE, threshold: 0.5 });
     }
     return { ...result, audio: { duration: decoded.duration, decoder: decoded.decoder, decodeMs: decoded.decodeMs } };
   }
