@@ -25,7 +25,7 @@ import { round1 } from './bench/stats.js';
 /**
  * `npm run bench -- [--model DIR] [--json out.json] [--html out.html] [--quick]`: the production build over
  * real HTTP and WebSocket at rising concurrency, against the model's own limit in-process and against
- * sherpa-onnx on the same model, clips and thread count. See README "Benchmark".
+ * sherpa-onnx on the same model, clips and thread count. See docs/benchmarks.md.
  */
 const o = parseBenchArgs(process.argv.slice(2));
 const started = performance.now();

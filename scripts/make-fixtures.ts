@@ -18,6 +18,42 @@ const LONG_TEXTS = [
   'Our train leaves at half past nine, so we should have breakfast early.',
 ];
 
+/** Ordinary sentences read as one unpunctuated stretch (about two minutes): segments and cues must come from pauses. */
+const STORY = [
+  'my grandmother grew up in a small village near the sea',
+  'every morning she walked down to the harbour to watch the boats come in',
+  'the fishermen would shout the names of the fish they had caught',
+  'she learned to count by adding up the baskets on the quay',
+  'in the afternoon the children played football on the beach',
+  'when the tide came in they ran back to the houses laughing',
+  'her father repaired nets in a wooden shed behind the church',
+  'he told her stories about storms and lighthouses and lost ships',
+  'one winter the snow was so deep that the school closed for a week',
+  'the whole village worked together to clear the roads',
+  'they shared bread and soup in the old town hall every evening',
+  'she always said that was the happiest week of her childhood',
+  'later she moved to the city to study medicine',
+  'the trains were slow and the journey took most of a day',
+  'she lived in a tiny room above a bakery on a busy street',
+  'the smell of fresh bread woke her up before dawn',
+  'after many years of hard work she became a doctor',
+  'she opened a clinic in the same village where she was born',
+  'people came from the nearby farms to see her',
+  'she never asked the poor families to pay',
+  'on sundays she still walked down to the harbour',
+  'she liked to sit on the wall and watch the boats',
+  'when I visited her as a child she taught me to swim',
+  'we collected shells and built castles in the sand',
+  'she showed me how to read the weather from the clouds',
+  'I still remember the sound of her voice calling me home for dinner',
+  'now I tell these stories to my own children',
+  'they listen carefully and ask me to tell them again',
+];
+/** Gap after each STORY sentence: natural pauses of various lengths, and some run straight on. */
+const storyPause = (i: number) => [0.6, 0.8, 0.05, 1.0, 0.7, 0.9, 0.05][i % 7];
+/** A sentence after two seconds of silence, then another after a three-second pause. */
+const PAUSED = ['the museum opens at ten in the morning', 'tickets can be bought at the door'];
+
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 const ff = (args: string[]) => run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
 const seconds = (file: string) =>
@@ -69,6 +105,34 @@ try {
   const long = join(OUT, 'long.opus');
   ff([...inputs, '-filter_complex', filter, '-map', '[out]', '-ac', '1', '-c:a', 'libopus', '-b:a', '24k', long]);
   manifest.push({ file: 'long.opus', container: 'ogg/opus, long', text: [...LONG_TEXTS, ...LONG_TEXTS].join(' '), duration_s: seconds(long) });
+
+  // Two minutes of unpunctuated speech with natural pauses between sentences (mp3, as users send it).
+  const story: string[] = [];
+  STORY.forEach((text, i) => {
+    const part = join(work, `story-${i}.wav`);
+    run('espeak-ng', ['-v', 'en-us', '-s', '120', '-w', part, text]);
+    story.push(part);
+  });
+  const storyFile = join(OUT, 'story-unpunctuated.mp3');
+  const storyFilter = `${story.map((_, i) => `[${i}:a]aresample=16000,silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse,apad=pad_dur=${storyPause(i)}[a${i}]`).join(';')};${story.map((_, i) => `[a${i}]`).join('')}concat=n=${story.length}:v=0:a=1[out]`;
+  const storyWav = join(work, 'story.wav');
+  ff([...story.flatMap((p) => ['-i', p]), '-filter_complex', storyFilter, '-map', '[out]', '-ac', '1', '-c:a', 'pcm_s16le', storyWav]);
+  ff(['-i', storyWav, '-c:a', 'libmp3lame', '-b:a', '32k', storyFile]);
+  // The source's length: the mp3's own header counts the encoder's padding, which decoders drop.
+  manifest.push({ file: 'story-unpunctuated.mp3', container: 'mp3, two minutes without punctuation', text: STORY.join(' '), duration_s: seconds(storyWav) });
+
+  // Silence, a sentence, a long pause, a sentence: where each sentence's speech starts is known exactly.
+  const paused = PAUSED.map((text, i) => {
+    const part = join(work, `paused-${i}.wav`);
+    const trimmed = join(work, `paused-${i}-trimmed.wav`);
+    run('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', part, text]);
+    ff(['-i', part, '-af', 'aresample=16000,silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse', '-ac', '1', trimmed]);
+    return trimmed;
+  });
+  const first = seconds(paused[0]);
+  const pausedFile = join(OUT, 'pauses.wav');
+  ff(['-i', paused[0], '-i', paused[1], '-filter_complex', '[0:a]adelay=2000,apad=pad_dur=3[a];[1:a]apad=pad_dur=1[b];[a][b]concat=n=2:v=0:a=1[out]', '-map', '[out]', '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', pausedFile]);
+  manifest.push({ file: 'pauses.wav', container: 'wav, speech after 2 s of silence and after a 3 s pause', text: PAUSED.join(' '), duration_s: seconds(pausedFile), onsets_s: [2, Math.round((2 + first + 3) * 1000) / 1000] });
 
   writeFileSync(join(OUT, 'manifest.json'), `${JSON.stringify({ generator: 'npm run make-fixtures (espeak-ng + ffmpeg)', clips: manifest }, null, 2)}\n`);
   console.log(`wrote ${manifest.length + 1} files to ${OUT}`);

@@ -30,7 +30,7 @@ type Overlay = keyof typeof OVERLAYS;
 
 /** Variables the manifests or the Dockerfile set that the service's config schema does not own, and who reads them. */
 const READ_BY_OTHERS: Record<string, string> = {
-  CUDA_MODULE_LOADING: 'the CUDA runtime: LAZY loads kernels on first use (README, GPU hosts)',
+  CUDA_MODULE_LOADING: 'the CUDA runtime: LAZY loads kernels on first use (docs/gpu-hosts.md)',
   ONNXRUNTIME_NODE_INSTALL: "onnxruntime-node's install script, at image build time only",
 };
 const SCHEMA_VARS = new Set(envVarSpecs().map((s) => s.name));

@@ -56,7 +56,8 @@ describe('chunking_strategy server_vad', () => {
   });
 
   it('cuts long audio at pauses: the words are those of its chunks transcribed alone, nothing lost or repeated at a seam', async () => {
-    const fixed = await verbose(server, LONG.file, { chunking_strategy: 'auto' });
+    // json: a response without times runs no VAD pass for word starts, so fixed windows start no VAD at all.
+    const fixed = (await (await transcribe(server.url, fixture(LONG.file), { chunking_strategy: 'auto' })).json()) as { text: string };
     expect(vadStarted(server)).toBe(false);
     const vad = await verbose(server, LONG.file, { 'chunking_strategy[type]': 'server_vad' });
     expect(vadStarted(server)).toBe(true);

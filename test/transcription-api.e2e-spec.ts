@@ -92,17 +92,17 @@ describe('POST /v1/audio/transcriptions', () => {
 
     const srt = await (await transcribe(server.url, audio, { response_format: 'srt' })).text();
     const cues = srt.trim().split('\n\n');
-    expect(cues).toHaveLength(verbose.segments.length);
+    // Cues are made from the words (subtitle rules), so they hold the transcript's words, each once.
+    expect(cues.flatMap((cue) => cue.split('\n').slice(2).join(' ').split(' '))).toEqual(json.text.split(' '));
     cues.forEach((cue, i) => {
-      const [n, times, ...lines] = cue.split('\n');
+      const [n, times] = cue.split('\n');
       expect(n).toBe(String(i + 1));
       expect(times).toMatch(/^\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}$/);
-      expect(lines.join('\n')).toBe(verbose.segments[i].text);
     });
 
     const vtt = await (await transcribe(server.url, audio, { response_format: 'vtt' })).text();
     expect(vtt.startsWith('WEBVTT\n\n')).toBe(true);
-    expect(vtt.match(/^\d{2}:\d{2}:\d{2}\.\d{3} --> \d{2}:\d{2}:\d{2}\.\d{3}$/gm)).toHaveLength(verbose.segments.length);
+    expect(vtt.match(/^\d{2}:\d{2}:\d{2}\.\d{3} --> \d{2}:\d{2}:\d{2}\.\d{3}$/gm)).toHaveLength(cues.length);
 
     const sse = await transcribe(server.url, audio, { stream: 'true' });
     expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);

@@ -171,6 +171,16 @@ describe('web page at / (real chromium, fake microphone)', () => {
       expect(await page.title()).toBe('parakeet-nest: speech to text');
     });
 
+    it('names the model it serves (from /readyz) and, for the embedded model, what it is good at and how to serve the real one', async () => {
+      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { details: { model: { name: string; embedded: boolean } } };
+      expect(ready.details.model).toMatchObject({ name: 'parakeet-tiny-en', embedded: true });
+      await page.locator('#model-info[data-model]').waitFor({ timeout: 10000 });
+      expect(await page.locator('#model-info').textContent()).toMatch(/^Model: parakeet-tiny-en on cpu/);
+      const note = await visibleText(page, '#model-note', 10000);
+      expect(note).toMatch(/synthetic voices/);
+      expect(note).toContain('npm run fetch-model');
+    });
+
     it('uploads a file and shows its transcript with segment and word timestamps; a segment plays its part', async () => {
       await uploadSpeech(page);
       const text = await visibleText(page, '#file-result', 30000).then(() => page.locator('#file-text').textContent());

@@ -84,7 +84,7 @@ export function targetChecks(r: Pick<BenchResult, 'overhead_ratio' | 'batching_g
   };
 }
 
-/** The table printed at the end (and the README's). */
+/** The table printed at the end (and docs/benchmarks.md's). */
 export function levelTable(rows: LevelRow[]): string[] {
   const out = ['format  conc  reqs  refused    RTFx  a/CPU-s   p50 ms   p95 ms   p99 ms  batch  lane%   CPU%  other%  RSS MiB  queue/pre/inf/other ms'];
   for (const r of rows) {

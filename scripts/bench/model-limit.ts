@@ -89,7 +89,7 @@ export interface ModelLimit {
    * limit drifts with other jobs, so the best of all samples is the limit the ratios use.
    */
   max_batch_rtfx_samples: number[];
-  /** WER of the in-process core on the clip set at the largest batch and at batch 1 (they differ: see README). */
+  /** WER of the in-process core on the clip set at the largest batch and at batch 1 (they differ: see docs/benchmarks.md). */
   wer: { errors: number; words: number; wer: number; batch1_wer: number | null };
 }
 

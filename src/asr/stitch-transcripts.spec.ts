@@ -90,7 +90,7 @@ describe('chunking', () => {
     expect(streamed.map((t) => t.text.trim())).toEqual(expected);
   });
 
-  it('rebuilds words and sentence segments from tokens', () => {
+  it('rebuilds words from tokens', () => {
     const t = assembleTranscript(
       [
         { id: 1, text: ' hel', start: 0, end: 0.2, logprob: -0.1 },
@@ -102,9 +102,9 @@ describe('chunking', () => {
     );
     expect(t.text).toBe('hello. yes');
     expect(t.words.map((w) => w.word)).toEqual(['hello.', 'yes']);
-    expect(t.segments.map((s) => [s.text, s.start, s.end])).toEqual([
-      ['hello.', 0, 0.4],
-      ['yes', 1, 1.3],
+    expect(t.words.map((w) => [w.start, w.end, w.fromToken, w.toToken])).toEqual([
+      [0, 0.4, 0, 3],
+      [1, 1.3, 3, 4],
     ]);
   });
 });

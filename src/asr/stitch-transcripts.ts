@@ -1,6 +1,5 @@
-import type { TimedToken, TimedWord, Transcript, TranscriptSegment } from './transcript.js';
+import type { TimedToken, TimedWord, Transcript } from './transcript.js';
 
-const SENTENCE_END = /[.?!]$/;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export interface TranscriptPart {
@@ -31,33 +30,25 @@ function seam(earlier: TimedToken[], overlapStart: number, overlapEnd: number): 
   return best;
 }
 
-/** Words and segments rebuilt from timed tokens (a token whose text starts with a space starts a word). */
+/** Words rebuilt from timed tokens (a token whose text starts with a space starts a word). */
 export function assembleTranscript(tokens: TimedToken[], duration: number): Transcript {
   const words: TimedWord[] = [];
-  const segments: TranscriptSegment[] = [];
   const text = (ts: TimedToken[]) => ts.map((t) => t.text).join('').replace(/\s+/g, ' ').trim();
   const meanLogprob = (ts: TimedToken[]) => ts.reduce((s, t) => s + t.logprob, 0) / ts.length;
   let word: TimedToken[] = [];
-  let segment: TimedToken[] = [];
-  const flushWord = () => {
+  let from = 0;
+  const flushWord = (to: number) => {
     const w = text(word);
-    if (w) words.push({ word: w, start: word[0].start, end: word[word.length - 1].end, probability: Math.exp(meanLogprob(word)) });
+    if (w) words.push({ word: w, start: word[0].start, end: word[word.length - 1].end, probability: Math.exp(meanLogprob(word)), fromToken: from, toToken: to });
     word = [];
+    from = to;
   };
-  const flushSegment = () => {
-    const s = text(segment);
-    if (s) segments.push({ id: segments.length, start: segment[0].start, end: segment[segment.length - 1].end, text: s, tokens: segment.map((t) => t.id), avgLogprob: meanLogprob(segment) });
-    segment = [];
-  };
-  for (const token of tokens) {
-    if (token.text.startsWith(' ') && word.length) flushWord();
+  tokens.forEach((token, i) => {
+    if (token.text.startsWith(' ') && word.length) flushWord(i);
     word.push(token);
-    segment.push(token);
-    if (SENTENCE_END.test(token.text.trim())) flushSegment();
-  }
-  flushWord();
-  flushSegment();
-  return { text: text(tokens), duration: round3(duration), tokens, words, segments };
+  });
+  flushWord(tokens.length);
+  return { text: text(tokens), duration: round3(duration), tokens, words };
 }
 
 /** Tokens grouped into words (a token whose text starts with a space starts a word). */

@@ -23,13 +23,12 @@ describe('buildTranscript', () => {
     expect(t.words[0].probability).toBeCloseTo(Math.exp(-0.15), 6);
   });
 
-  it('splits segments after sentence-ending punctuation', () => {
-    expect(t.segments.map((s) => [s.id, s.text, s.start, s.end])).toEqual([
-      [0, 'hello there.', 0.16, 0.72],
-      [1, 'how?', 1.6, 1.68],
+  it('records which tokens make each word', () => {
+    expect(t.words.map((w) => [w.fromToken, w.toToken])).toEqual([
+      [0, 2],
+      [2, 4],
+      [4, 6],
     ]);
-    expect(t.segments[0].tokens).toEqual([1, 2, 3, 4]);
-    expect(t.segments[1].avgLogprob).toBeCloseTo(-0.75, 6);
   });
 
   it('clamps times to the audio duration', () => {
@@ -39,6 +38,6 @@ describe('buildTranscript', () => {
 
   it('gives empty lists for silence', () => {
     const none = buildTranscript({ tokens: [], frames: [], durations: [], logprobs: [] }, vocab, 0.08, 1);
-    expect(none).toEqual({ text: '', duration: 1, tokens: [], words: [], segments: [] });
+    expect(none).toEqual({ text: '', duration: 1, tokens: [], words: [] });
   });
 });

@@ -15,15 +15,9 @@ export interface TimedWord {
   end: number;
   /** exp(mean token log-probability). */
   probability: number;
-}
-
-export interface TranscriptSegment {
-  id: number;
-  start: number;
-  end: number;
-  text: string;
-  tokens: number[];
-  avgLogprob: number;
+  /** The word's tokens are the transcript's tokens [fromToken, toToken): segments and times refer back to them. */
+  fromToken: number;
+  toToken: number;
 }
 
 export interface Transcript {
@@ -32,19 +26,17 @@ export interface Transcript {
   duration: number;
   tokens: TimedToken[];
   words: TimedWord[];
-  segments: TranscriptSegment[];
 }
 
 const PUNCTUATION_ONLY = /^[\p{P}\p{S}]+$/u;
-const SENTENCE_END = /[.?!]$/;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
- * Text, token, word and segment timings from decoded tokens, as NeMo derives TDT offsets: a token starts
- * on its emission frame and lasts its predicted duration (at least one frame, so words never have zero
- * length); punctuation takes the previous token's end; words are runs starting at a `▁` piece; segments
- * end after `.`, `?` or `!`.
+ * Text, token and word timings from decoded tokens, as NeMo derives TDT offsets: a token starts on its
+ * emission frame and lasts its predicted duration (at least one frame, so words never have zero length);
+ * punctuation takes the previous token's end; words are runs starting at a `▁` piece. Segments are made
+ * later, once, from the whole (stitched) transcript (segments.ts).
  */
 export function buildTranscript(decoded: DecodedUtterance, vocab: Vocabulary, frameSeconds: number, duration: number): Transcript {
   const tokens: TimedToken[] = [];
@@ -67,44 +59,23 @@ export function buildTranscript(decoded: DecodedUtterance, vocab: Vocabulary, fr
   const words: TimedWord[] = [];
   let wordIds: number[] = [];
   let wordTokens: TimedToken[] = [];
-  const flushWord = () => {
+  let from = 0;
+  const flushWord = (to: number) => {
     const word = vocab.decode(wordIds);
     if (word) {
       const lp = wordTokens.reduce((s, t) => s + t.logprob, 0) / wordTokens.length;
-      words.push({ word, start: wordTokens[0].start, end: wordTokens[wordTokens.length - 1].end, probability: Math.exp(lp) });
+      words.push({ word, start: wordTokens[0].start, end: wordTokens[wordTokens.length - 1].end, probability: Math.exp(lp), fromToken: from, toToken: to });
     }
     wordIds = [];
     wordTokens = [];
+    from = to;
   };
-  for (const token of tokens) {
-    if (vocab.startsWord[token.id] && wordIds.length > 0) flushWord();
+  tokens.forEach((token, i) => {
+    if (vocab.startsWord[token.id] && wordIds.length > 0) flushWord(i);
     wordIds.push(token.id);
     wordTokens.push(token);
-  }
-  if (wordIds.length) flushWord();
+  });
+  if (wordIds.length) flushWord(tokens.length);
 
-  const segments: TranscriptSegment[] = [];
-  let segTokens: TimedToken[] = [];
-  const flushSegment = () => {
-    const ids = segTokens.map((t) => t.id);
-    const text = vocab.decode(ids);
-    if (text) {
-      segments.push({
-        id: segments.length,
-        start: segTokens[0].start,
-        end: segTokens[segTokens.length - 1].end,
-        text,
-        tokens: ids,
-        avgLogprob: segTokens.reduce((s, t) => s + t.logprob, 0) / segTokens.length,
-      });
-    }
-    segTokens = [];
-  };
-  for (const token of tokens) {
-    segTokens.push(token);
-    if (SENTENCE_END.test(token.text.trim())) flushSegment();
-  }
-  if (segTokens.length) flushSegment();
-
-  return { text: vocab.decode(decoded.tokens), duration: round3(duration), tokens, words, segments };
+  return { text: vocab.decode(decoded.tokens), duration: round3(duration), tokens, words };
 }

@@ -1,6 +1,6 @@
 /**
  * Registry of documented environment variables. The schema class declares each variable once, with its
- * default and description, so that loading, validation and the README table all come from one place.
+ * default and description, so that loading, validation and the table in docs/configuration.md all come from one place.
  */
 export type EnvKind = 'int' | 'int-or-auto' | 'number' | 'bool' | 'string' | 'enum' | 'optional-string';
 
@@ -16,14 +16,20 @@ export interface EnvVarSpec {
   values?: readonly string[];
 }
 
-const specs: EnvVarSpec[] = [];
+const specs: (EnvVarSpec & { declaredBy: number })[] = [];
+const classes: unknown[] = [];
 
 export function EnvVar(spec: Omit<EnvVarSpec, 'property'>): PropertyDecorator {
-  return (_target, property) => {
-    specs.push({ ...spec, property: String(property) });
+  return (target, property) => {
+    if (!classes.includes(target.constructor)) classes.push(target.constructor);
+    specs.push({ ...spec, property: String(property), declaredBy: classes.indexOf(target.constructor) });
   };
 }
 
+/**
+ * Every variable, in declaration order, a schema class's own before those it inherits (a base class is
+ * decorated first, but the main schema's variables should lead the table).
+ */
 export function envVarSpecs(): readonly EnvVarSpec[] {
-  return specs;
+  return [...specs].sort((a, b) => b.declaredBy - a.declaredBy).map(({ declaredBy: _, ...spec }) => spec);
 }

@@ -1,5 +1,6 @@
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { EnvVar } from './env-var.decorator.js';
+import { SchedulingVariables } from './scheduling.schema.js';
 
 /** An LM is fused into beam search only: asking for one with greedy decoding is a mistake worth stopping for. */
 @ValidatorConstraint({ name: 'lmNeedsBeamSearch' })
@@ -18,7 +19,7 @@ class LmNeedsBeamSearch implements ValidatorConstraintInterface {
  * Every environment variable the service reads. Validated once at start-up (see load-config.ts);
  * nothing else in the code base reads process.env.
  */
-export class EnvironmentVariables {
+export class EnvironmentVariables extends SchedulingVariables {
   @EnvVar({ name: 'PARAKEET_HOST', kind: 'string', default: '0.0.0.0', description: 'Address the HTTP and WebSocket server binds to.' })
   @IsString()
   @MinLength(1)
@@ -102,7 +103,7 @@ export class EnvironmentVariables {
     values: ['auto', 'greedy', 'beam'],
     default: 'auto',
     description:
-      '`auto`: beam search with the word LM when there is one (PARAKEET_LM_PATH, or `lm.arpa.gz` in the model directory: the embedded model ships one), greedy decoding otherwise (the real Parakeet). `greedy`: TDT greedy decoding, as Parakeet ships (contract §4.3). `beam`: TDT beam search (NeMo\'s default beam search, PARAKEET_BEAM_SIZE hypotheses per utterance, with the word LM when there is one): fewer errors on hard words, more decoder work per clip (README, How it runs: Beam search and language model).',
+      '`auto`: beam search with the word LM when there is one (PARAKEET_LM_PATH, or `lm.arpa.gz` in the model directory: the embedded model ships one), greedy decoding otherwise (the real Parakeet). `greedy`: TDT greedy decoding, as Parakeet ships (contract §4.3). `beam`: TDT beam search (NeMo\'s default beam search, PARAKEET_BEAM_SIZE hypotheses per utterance, with the word LM when there is one): fewer errors on hard words, more decoder work per clip (docs/how-it-runs.md, Beam search and language model).',
   })
   @IsIn(['auto', 'greedy', 'beam'])
   decoding!: 'auto' | 'greedy' | 'beam';
@@ -141,57 +142,6 @@ export class EnvironmentVariables {
   @Min(-100)
   @Max(0)
   lmUnkPenalty!: number;
-
-  @EnvVar({
-    name: 'PARAKEET_QUEUE_MAX_FACTOR',
-    kind: 'number',
-    default: '2',
-    description:
-      'Admission limit, counted in requests (however many chunks each has) and decided before the audio is decoded: at most lanes × PARAKEET_MICROBATCH_MAX_BATCH requests running plus this factor × PARAKEET_MICROBATCH_MAX_BATCH waiting are admitted at once; more are answered 429 with Retry-After. Realtime turns are not counted.',
-  })
-  @IsNumber()
-  @Min(0.1)
-  queueMaxFactor!: number;
-
-  @EnvVar({ name: 'PARAKEET_MAX_QUEUE_WAIT_S', kind: 'number', default: '30', description: 'A request whose first chunk waits longer than this for a lane is answered 503 (its later chunks are not timed: the request was already under way).' })
-  @IsNumber()
-  @Min(0.1)
-  maxQueueWaitS!: number;
-
-  @EnvVar({ name: 'PARAKEET_MICROBATCH_WINDOW_MS', kind: 'number', default: '10', description: 'How long a free lane waits for more requests before running a partial batch while other lanes are busy. Applies where batching pays (a GPU, whose encoder runs the batch padded in one call); on the CPU an idle lane takes the queue at once.' })
-  @IsNumber()
-  @Min(0)
-  @Max(10000)
-  microbatchWindowMs!: number;
-
-  @EnvVar({ name: 'PARAKEET_MICROBATCH_MAX_BATCH', kind: 'int', default: '8', description: 'Largest batch one runner lane runs; warm-up covers every power of two up to it.' })
-  @IsInt()
-  @Min(1)
-  @Max(256)
-  microbatchMaxBatch!: number;
-
-  @EnvVar({
-    name: 'PARAKEET_MICROBATCH_MAX_AUDIO_S',
-    kind: 'number',
-    default: '60',
-    description:
-      'On the CPU, most seconds of audio one batch holds (0: no bound); a batch there also holds only clips of like length (at most 2× apart). A lane is free again after one such batch, so a short request arriving beside long uploads waits at most that long. Not applied where batching pays (GPU).',
-  })
-  @IsNumber()
-  @Min(0)
-  microbatchMaxAudioS!: number;
-
-  @EnvVar({
-    name: 'PARAKEET_DECODE_CONCURRENCY',
-    kind: 'int-or-auto',
-    default: 'auto',
-    description: 'Most uploads decoded at once (ffmpeg processes and WAV worker jobs); admitted requests beyond it wait for a slot. `auto`: one per usable core.',
-  })
-  @ValidateIf((o: EnvironmentVariables) => o.decodeConcurrency !== 'auto')
-  @IsInt()
-  @Min(1)
-  @Max(256)
-  decodeConcurrency!: number | 'auto';
 
   @EnvVar({ name: 'PARAKEET_MAX_AUDIO_SECONDS', kind: 'number', default: '600', description: 'Longest accepted audio, in seconds.' })
   @IsNumber()
@@ -240,7 +190,7 @@ export class EnvironmentVariables {
   @Matches(/^(\s*[^=;\s][^=;]*=[^;]*)?(;\s*[^=;\s][^=;]*=[^;]*)*;?\s*$/, { message: 'must be key=value pairs separated by ;' })
   ortSessionConfig!: string;
 
-  @EnvVar({ name: 'TRT_ENGINE_CACHE', kind: 'string', default: '/models/trt_cache', description: 'Directory for TensorRT engine caches. Accepted for compatibility with the reference service but NOT applied: onnxruntime-node 1.30 forwards no TensorRT cache options (README, GPU hosts); a warning says so when TensorRT loads.' })
+  @EnvVar({ name: 'TRT_ENGINE_CACHE', kind: 'string', default: '/models/trt_cache', description: 'Directory for TensorRT engine caches. Accepted for compatibility with the reference service but NOT applied: onnxruntime-node 1.30 forwards no TensorRT cache options (docs/gpu-hosts.md); a warning says so when TensorRT loads.' })
   @IsString()
   trtEngineCache!: string;
 

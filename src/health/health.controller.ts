@@ -2,8 +2,9 @@ import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@ne
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { AudioService } from '../audio/audio.service.js';
+import { EMBEDDED_MODEL_DIR } from '../common/project-paths.js';
 import { AppConfig } from '../config/app-config.js';
 import { modelFiles } from '../model/model-directory.js';
 import { ModelService } from '../model/model.service.js';
@@ -107,6 +108,8 @@ export class HealthController {
       reason: this.model.reason,
       ...(this.model.repository ? { repository: this.model.repository } : {}),
       name: info?.modelName,
+      // The web page says what the small embedded model is good for when it is the one served.
+      ...(info ? { embedded: resolve(info.modelDir) === EMBEDDED_MODEL_DIR } : {}),
       dir: info?.modelDir,
       provider: info?.provider,
       decoding: info?.decoding,

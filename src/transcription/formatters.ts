@@ -1,4 +1,7 @@
+import { buildSegments } from '../asr/segments.js';
 import type { Transcript } from '../asr/transcript.js';
+import { buildCues, type SubtitleCue } from './subtitle-cues.js';
+import { DEFAULT_LAYOUT, type TranscriptLayout } from './transcript-layout.js';
 
 export const RESPONSE_FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt'] as const;
 export type ResponseFormat = (typeof RESPONSE_FORMATS)[number];
@@ -21,25 +24,37 @@ function clock(seconds: number, separator: ',' | '.'): string {
   return `${pad(h)}:${pad(m)}:${pad(s)}${separator}${pad(ms % 1000, 3)}`;
 }
 
+/** Whether a response shows times (and so is worth moving word starts onto the speech for). */
+export function showsTimes(format: ResponseFormat): boolean {
+  return format === 'srt' || format === 'vtt' || format === 'verbose_json';
+}
+
+/** Cue text: a line of WebVTT or SubRip must not be empty or hold `-->`. */
+const cueText = (c: SubtitleCue) => c.lines.map((l) => l.replaceAll('-->', '->')).join('\n');
+
 /** The response body for one transcript, shaped exactly as OpenAI shapes each format. */
-export function formatTranscript(t: Transcript, format: ResponseFormat, granularities: Granularity[]): FormattedBody {
+export function formatTranscript(t: Transcript, format: ResponseFormat, granularities: Granularity[], layout: TranscriptLayout = DEFAULT_LAYOUT): FormattedBody {
   switch (format) {
     case 'text':
       return { contentType: 'text/plain; charset=utf-8', body: `${t.text}\n` };
     case 'srt':
       return {
         contentType: 'text/plain; charset=utf-8',
-        body: t.segments.map((s, i) => `${i + 1}\n${clock(s.start, ',')} --> ${clock(s.end, ',')}\n${s.text}\n`).join('\n'),
+        body: buildCues(t.words, t.duration, layout.subtitles)
+          .map((c, i) => `${i + 1}\n${clock(c.start, ',')} --> ${clock(c.end, ',')}\n${cueText(c)}\n`)
+          .join('\n'),
       };
     case 'vtt':
       return {
         contentType: 'text/vtt; charset=utf-8',
-        body: `WEBVTT\n\n${t.segments.map((s) => `${clock(s.start, '.')} --> ${clock(s.end, '.')}\n${s.text}\n`).join('\n')}`,
+        body: `WEBVTT\n\n${buildCues(t.words, t.duration, layout.subtitles)
+          .map((c) => `${clock(c.start, '.')} --> ${clock(c.end, '.')}\n${cueText(c)}\n`)
+          .join('\n')}`,
       };
     case 'verbose_json': {
       const body: Record<string, unknown> = { task: 'transcribe', language: 'english', duration: t.duration, text: t.text };
       if (granularities.includes('segment') || granularities.length === 0) {
-        body.segments = t.segments.map((s) => ({
+        body.segments = buildSegments(t, layout.segments).map((s) => ({
           id: s.id,
           seek: 0,
           start: s.start,

@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import { PRIORITIES, type Priority } from '../scheduler/priority-queue.js';
 import { formatTranscript, type Granularity } from './formatters.js';
 import { SseWriter } from './sse.js';
+import { transcriptLayout, type TranscriptLayout } from './transcript-layout.js';
 import { readTranscriptionForm, type TranscriptionForm } from './transcription-form.js';
 import { TranscriptionRequestDto } from './transcription-request.dto.js';
 import { TranscriptionService, type TranscriptionOutcome } from './transcription.service.js';
@@ -40,11 +41,15 @@ function outcomeOf(o: TranscriptionOutcome): RequestOutcome {
 @UseGuards(ApiKeyGuard)
 @Controller('v1/audio')
 export class TranscriptionController {
+  private readonly layout: TranscriptLayout;
+
   constructor(
     private readonly transcription: TranscriptionService,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.layout = transcriptLayout(config);
+  }
 
   @Post('transcriptions')
   @HttpCode(200)
@@ -80,7 +85,7 @@ export class TranscriptionController {
     reply.header('x-queue-wait-ms', outcome.queueWaitMs.toFixed(1));
     reply.header('x-batch-size', String(outcome.batchSize));
     const granularities: Granularity[] = form.fields.timestamp_granularities ?? ['segment'];
-    const { contentType, body } = formatTranscript(transcript, form.fields.response_format ?? 'json', granularities);
+    const { contentType, body } = formatTranscript(transcript, form.fields.response_format ?? 'json', granularities, this.layout);
     await reply.header('content-type', contentType).send(typeof body === 'string' ? body : JSON.stringify(body));
   }
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { toFloat32, type Samples } from '../asr/samples.js';
 import { AudioService, type DecodedAudio } from '../audio/audio.service.js';
 import { TARGET_RATE } from '../audio/resampler.js';
@@ -11,11 +11,29 @@ import { AdmissionControl } from '../scheduler/admission-control.js';
 import { ChunkedTranscriber } from '../scheduler/chunked-transcriber.js';
 import type { ScheduledResult } from '../scheduler/microbatch-scheduler.js';
 import type { Priority } from '../scheduler/priority-queue.js';
+import { alignWordStarts } from '../asr/word-onsets.js';
 import { planSpeechChunks } from '../vad/speech-chunk-plan.js';
 import type { SpeechDetectorSettings } from '../vad/speech-detector.js';
-import { VadService } from '../vad/vad.service.js';
+import { VAD_FRAME_SAMPLES, VadService } from '../vad/vad.service.js';
 import { serverVadSettings } from './chunking-strategy.js';
+import { showsTimes } from './formatters.js';
 import type { TranscriptionRequestDto } from './transcription-request.dto.js';
+
+/** Silero's speech probabilities for one request's audio, computed at most once and only when asked for. */
+class SpeechEvidence {
+  private computed?: Promise<Float32Array>;
+
+  constructor(
+    private readonly vad: VadService,
+    private readonly samples: Samples,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  probabilities(): Promise<Float32Array> {
+    this.computed ??= this.vad.speechProbabilities(toFloat32(this.samples), this.signal);
+    return this.computed;
+  }
+}
 
 export interface TranscriptionOutcome extends ScheduledResult {
   audio: Pick<DecodedAudio, 'duration' | 'decoder' | 'decodeMs'>;
@@ -24,6 +42,8 @@ export interface TranscriptionOutcome extends ScheduledResult {
 /** Upload → 16 kHz audio → the scheduler → a transcript, with the OpenAI request rules applied. */
 @Injectable()
 export class TranscriptionService {
+  private readonly logger = new Logger(TranscriptionService.name);
+
   constructor(
     private readonly config: AppConfig,
     private readonly audio: AudioService,
@@ -59,8 +79,18 @@ export class TranscriptionService {
     const ticket = this.admission.admit();
     try {
       const decoded = await this.audio.decode(file, signal);
-      const spans = vad && (await this.speechSpans(decoded.samples, vad, signal));
+      const speech = new SpeechEvidence(this.vad, decoded.samples, signal);
+      // Only responses that show times pay for a VAD pass (shared with server_vad's). It starts now, beside the
+      // transcription, and copies the samples before the scheduler hands them to the model's worker.
+      const timed = !onText && showsTimes(fields.response_format ?? 'json');
+      if (timed) speech.probabilities().catch(() => {});
+      const spans = vad && (await this.speechSpans(decoded.samples, vad, speech));
       const result = await this.chunked.transcribe(decoded.samples, { priority, signal, onText, spans, flow: { client, request: ticket.id } });
+      if (timed && result.transcript.words.length) {
+        // Word starts on the speech are a refinement: a VAD that fails leaves the decoder's times, not a failed request.
+        const probabilities = await speech.probabilities().catch((e: Error) => this.logger.warn(`word times left as decoded: ${e.message}`));
+        if (probabilities) result.transcript = alignWordStarts(result.transcript, { probabilities, frameSeconds: VAD_FRAME_SAMPLES / TARGET_RATE, threshold: 0.5 });
+      }
       return { ...result, audio: { duration: decoded.duration, decoder: decoded.decoder, decodeMs: decoded.decodeMs } };
     } finally {
       ticket.release();
@@ -71,10 +101,10 @@ export class TranscriptionService {
    * server_vad on audio that needs chunks: cuts in the middle of pauses (planSpeechChunks) instead of fixed
    * overlapping windows. Undefined (one pass) when the audio fits one chunk, so short audio costs no VAD.
    */
-  private async speechSpans(samples: Samples, vad: SpeechDetectorSettings, signal: AbortSignal): Promise<ChunkSpan[] | undefined> {
+  private async speechSpans(samples: Samples, vad: SpeechDetectorSettings, speech: SpeechEvidence): Promise<ChunkSpan[] | undefined> {
     const maxChunk = Math.round(this.config.chunkSeconds * TARGET_RATE);
     if (samples.length <= maxChunk) return undefined;
-    const probabilities = await this.vad.speechProbabilities(toFloat32(samples), signal);
+    const probabilities = await speech.probabilities();
     return planSpeechChunks(probabilities, samples.length, { ...vad, maxChunk, overlap: Math.round(this.config.chunkOverlapSeconds * TARGET_RATE) });
   }
 }

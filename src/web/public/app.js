@@ -2,10 +2,13 @@
 import { setupApiKey } from './api-key.js';
 import { FileTranscription } from './file-transcription.js';
 import { LiveTranscription } from './live-transcription.js';
+import { showModel } from './model-info.js';
 
 const $ = (id) => document.getElementById(id);
 
 const apiKey = setupApiKey($('api-key'), $('api-key-show'));
+
+showModel($('model-info'), $('model-note'));
 
 new LiveTranscription({
   button: $('mic-button'),

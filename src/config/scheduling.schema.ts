@@ -1,0 +1,60 @@
+import { IsInt, IsNumber, Max, Min, ValidateIf } from 'class-validator';
+import { EnvVar } from './env-var.decorator.js';
+import { TranscriptLayoutVariables } from './transcript-layout.schema.js';
+
+/**
+ * How requests are admitted, queued and batched (docs/traffic.md). Part of the one schema (EnvironmentVariables
+ * extends this class); kept in their own file so the schema stays small.
+ */
+export class SchedulingVariables extends TranscriptLayoutVariables {
+  @EnvVar({
+    name: 'PARAKEET_QUEUE_MAX_FACTOR',
+    kind: 'number',
+    default: '2',
+    description:
+      'Admission limit, counted in requests (however many chunks each has) and decided before the audio is decoded: at most lanes × PARAKEET_MICROBATCH_MAX_BATCH requests running plus this factor × PARAKEET_MICROBATCH_MAX_BATCH waiting are admitted at once; more are answered 429 with Retry-After. Realtime turns are not counted.',
+  })
+  @IsNumber()
+  @Min(0.1)
+  queueMaxFactor!: number;
+
+  @EnvVar({ name: 'PARAKEET_MAX_QUEUE_WAIT_S', kind: 'number', default: '30', description: 'A request whose first chunk waits longer than this for a lane is answered 503 (its later chunks are not timed: the request was already under way).' })
+  @IsNumber()
+  @Min(0.1)
+  maxQueueWaitS!: number;
+
+  @EnvVar({ name: 'PARAKEET_MICROBATCH_WINDOW_MS', kind: 'number', default: '10', description: 'How long a free lane waits for more requests before running a partial batch while other lanes are busy. Applies where batching pays (a GPU, whose encoder runs the batch padded in one call); on the CPU an idle lane takes the queue at once.' })
+  @IsNumber()
+  @Min(0)
+  @Max(10000)
+  microbatchWindowMs!: number;
+
+  @EnvVar({ name: 'PARAKEET_MICROBATCH_MAX_BATCH', kind: 'int', default: '8', description: 'Largest batch one runner lane runs; warm-up covers every power of two up to it.' })
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  microbatchMaxBatch!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_MICROBATCH_MAX_AUDIO_S',
+    kind: 'number',
+    default: '60',
+    description:
+      'On the CPU, most seconds of audio one batch holds (0: no bound); a batch there also holds only clips of like length (at most 2× apart). A lane is free again after one such batch, so a short request arriving beside long uploads waits at most that long. Not applied where batching pays (GPU).',
+  })
+  @IsNumber()
+  @Min(0)
+  microbatchMaxAudioS!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_DECODE_CONCURRENCY',
+    kind: 'int-or-auto',
+    default: 'auto',
+    description: 'Most uploads decoded at once (ffmpeg processes and WAV worker jobs); admitted requests beyond it wait for a slot. `auto`: one per usable core.',
+  })
+  @ValidateIf((o: SchedulingVariables) => o.decodeConcurrency !== 'auto')
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  decodeConcurrency!: number | 'auto';
+}
