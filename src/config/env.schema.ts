@@ -1,5 +1,6 @@
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { EnvVar } from './env-var.decorator.js';
+import { ServerEnvironmentVariables } from './server-env.schema.js';
 
 /** An LM is fused into beam search only: asking for one with greedy decoding is a mistake worth stopping for. */
 @ValidatorConstraint({ name: 'lmNeedsBeamSearch' })
@@ -18,18 +19,7 @@ class LmNeedsBeamSearch implements ValidatorConstraintInterface {
  * Every environment variable the service reads. Validated once at start-up (see load-config.ts);
  * nothing else in the code base reads process.env.
  */
-export class EnvironmentVariables {
-  @EnvVar({ name: 'PARAKEET_HOST', kind: 'string', default: '0.0.0.0', description: 'Address the HTTP and WebSocket server binds to.' })
-  @IsString()
-  @MinLength(1)
-  host!: string;
-
-  @EnvVar({ name: 'PARAKEET_PORT', kind: 'int', default: '8000', description: 'TCP port of the HTTP and WebSocket server (0 picks a free port).' })
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  port!: number;
-
+export class EnvironmentVariables extends ServerEnvironmentVariables {
   @EnvVar({
     name: 'PARAKEET_MODEL_DIR',
     kind: 'optional-string',
