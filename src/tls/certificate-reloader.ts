@@ -62,7 +62,10 @@ export class CertificateReloader implements OnApplicationBootstrap, OnApplicatio
       this.metrics.prometheus.tlsReloads.inc({ result: 'ok' });
       this.publish();
     } catch (e) {
+      // Directory events and stat polling can both report one change: say it once (SIGHUP always answers).
+      const repeated = this.tls.lastReloadError === (e as Error).message && !reasons.includes('SIGHUP');
       this.tls.lastReloadError = (e as Error).message;
+      if (repeated) return;
       this.metrics.prometheus.tlsReloads.inc({ result: 'error' });
       this.logger.error(`${why}: certificate not reloaded, still serving the previous one: ${(e as Error).message}`);
     }

@@ -59,6 +59,10 @@ export function tlsMaterial(pem: TlsPem, from: TlsSources): TlsMaterial {
       throw new TlsMaterialError(intermediates.includes(c) ? from.ca : from.cert, `holds an intermediate certificate that cannot be parsed: ${(e as Error).message}`);
     }
   }
+  // OpenSSL 3 reports a missing passphrase only as "interrupted or cancelled": look at the PEM itself.
+  if (pem.passphrase === undefined && /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem.key)) {
+    throw new TlsMaterialError(from.passphrase, `must be set: the key in ${from.key} is encrypted`);
+  }
   let key;
   try {
     key = createPrivateKey({ key: pem.key, format: 'pem', passphrase: pem.passphrase });
