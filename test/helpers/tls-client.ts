@@ -1,10 +1,14 @@
 import { request } from 'node:https';
 import { connect, type ConnectionOptions } from 'node:tls';
 
-/** One HTTPS request with Node's own client, trusting `ca` only. */
-export function httpsRequest(url: string, ca: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
+/**
+ * One HTTPS request with Node's own client, trusting `ca` only; `ca: null` verifies nothing, as the kubelet's
+ * HTTPS probes do. `servername`: the name checked against the certificate when it is not the URL's host.
+ */
+export function httpsRequest(url: string, ca: string | null, init: { method?: string; headers?: Record<string, string>; servername?: string } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { ca, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+    const trust = ca === null ? { rejectUnauthorized: false } : { ca };
+    const req = request(url, { ...trust, servername: init.servername, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
