@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { wordErrors } from '../src/asr/word-error-rate.js';
 import { encodePcm16 } from '../src/audio/pcm16.js';
 import { EMBEDDED_MODEL_DIR } from '../src/common/project-paths.js';
+import { startApp } from './helpers/app.js';
 import { decodeFixture, FIXTURES } from './helpers/audio.js';
 import { RealtimeClient } from './helpers/realtime-client.js';
 import { startServer, type ServerProcess } from './helpers/server-process.js';
@@ -267,6 +268,25 @@ describe('self-signed certificate (PARAKEET_TLS_SELF_SIGNED)', () => {
       expect((await handshake(url, { ca: pem, servername: 'parakeet.test' })).fingerprint256).toBe(announced.fingerprint_sha256);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('without the TLS variables', () => {
+  it('serves plain HTTP and WS as before: no tls entry on /readyz, no certificate gauge, realtime over ws://', async () => {
+    const app = await startApp({ PARAKEET_MODEL_DIR: EMBEDDED_MODEL_DIR });
+    try {
+      expect(app.url).toMatch(/^http:\/\//);
+      const ready = (await (await fetch(`${app.url}/readyz`)).json()) as { ready: boolean; info: Record<string, unknown> };
+      expect(ready.ready).toBe(true);
+      expect(Object.keys(ready.info).sort()).toEqual(['ffmpeg', 'model', 'scheduler']);
+      expect(await (await fetch(`${app.url}/metrics`)).text()).not.toMatch(/^parakeet_tls_\w+\{/m);
+      const session = await RealtimeClient.connect(app.url);
+      expect(session.ws.url).toMatch(/^ws:\/\//);
+      await session.next('session.created');
+      await session.close();
+    } finally {
+      await app.close();
     }
   });
 });
