@@ -132,6 +132,8 @@ describe('HTTPS and WSS on the service port (certificate files)', () => {
     // The client would speak TLS 1.1 (security level 0 re-enables it in OpenSSL 3); the server refuses.
     await expect(handshake(url, { ca: pki.root, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).rejects.toThrow(/protocol|version/i);
     expect(log.text()).toContain('serving HTTPS with CN=localhost');
+    // Everything on the port moved to https: the page, the API docs, the probes.
+    for (const path of ['/', '/web/app.js', '/docs', '/openapi.json', '/healthz', '/readyz']) expect([path, (await httpsRequest(`${url}${path}`, pki.root)).status]).toEqual([path, 200]);
   });
 
   it('the official SDK transcribes over https (REST) and through its realtime client over wss, no proxy', async () => {
