@@ -13,6 +13,7 @@ import { DrainState } from './health/drain-state.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { ModelService } from './model/model.service.js';
 import { RealtimeWsAdapter } from './realtime/realtime-ws.adapter.js';
+import { ServerTls } from './tls/server-tls.js';
 
 /** A client's X-Request-Id when it is a sane token (it ends up in logs and headers), else a new UUID. */
 function requestId(raw: IncomingMessage): string {
@@ -28,14 +29,17 @@ function requestId(raw: IncomingMessage): string {
  * here, before anything listens, so a broken model stops start-up with a message naming the file.
  */
 export async function createApp(config: EnvironmentVariables): Promise<NestFastifyApplication> {
+  const tls = await ServerTls.fromConfig(config);
+  // Slow clients: headers and the whole request must arrive in time (Node checks every second, not its default 30 s).
+  const http = { headersTimeout: Math.round(config.headersTimeoutS * 1000), connectionsCheckingInterval: 1000 };
   const adapter = new FastifyAdapter({
     bodyLimit: Math.ceil(config.maxUploadMb * 1024 * 1024) + 64 * 1024,
     genReqId: requestId,
-    // Slow clients: headers and the whole request must arrive in time (Node checks every second, not its default 30 s).
     requestTimeout: Math.round(config.requestTimeoutS * 1000),
-    http: { headersTimeout: Math.round(config.headersTimeoutS * 1000), connectionsCheckingInterval: 1000 },
+    // With `https`, Fastify ignores `http`: the same server options go into the TLS ones.
+    ...(tls.enabled ? { https: { ...tls.serverOptions(), ...http } } : { http }),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, tls), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   // Before init: without an adapter Nest looks for socket.io. The socket shares the HTTP port.
   app.useWebSocketAdapter(new RealtimeWsAdapter(app, config));

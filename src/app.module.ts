@@ -9,6 +9,8 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelModule } from './model/model.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
+import { ServerTls } from './tls/server-tls.js';
+import { TlsModule } from './tls/tls.module.js';
 import { TranscriptionModule } from './transcription/transcription.module.js';
 import { WebModule } from './web/web.module.js';
 
@@ -16,7 +18,7 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
 @Module({})
 export class AppModule {
-  static forRoot(config: EnvironmentVariables): DynamicModule {
+  static forRoot(config: EnvironmentVariables, tls = ServerTls.disabled()): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -33,6 +35,7 @@ export class AppModule {
           forRoutes: [{ path: '/{*splat}', method: RequestMethod.ALL }],
         }),
         MetricsModule,
+        TlsModule.forRoot(tls),
         ModelModule,
         HealthModule,
         TranscriptionModule,

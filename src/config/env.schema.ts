@@ -1,6 +1,6 @@
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { EnvVar } from './env-var.decorator.js';
-import { SchedulingVariables } from './scheduling.schema.js';
+import { TlsVariables } from './tls.schema.js';
 
 /** An LM is fused into beam search only: asking for one with greedy decoding is a mistake worth stopping for. */
 @ValidatorConstraint({ name: 'lmNeedsBeamSearch' })
@@ -19,7 +19,7 @@ class LmNeedsBeamSearch implements ValidatorConstraintInterface {
  * Every environment variable the service reads. Validated once at start-up (see load-config.ts);
  * nothing else in the code base reads process.env.
  */
-export class EnvironmentVariables extends SchedulingVariables {
+export class EnvironmentVariables extends TlsVariables {
   @EnvVar({ name: 'PARAKEET_HOST', kind: 'string', default: '0.0.0.0', description: 'Address the HTTP and WebSocket server binds to.' })
   @IsString()
   @MinLength(1)

@@ -73,4 +73,14 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toContain(name);
     expect((error as ConfigError).problems).toHaveLength(1);
   });
+
+  it('takes the TLS variables only in working combinations, naming the one that is set', () => {
+    expect(loadConfig({ PARAKEET_TLS_CERT_FILE: 'c.pem', PARAKEET_TLS_KEY_FILE: 'k.pem', PARAKEET_TLS_CA_FILE: 'ca.pem' })).toMatchObject({ tlsCertFile: 'c.pem', tlsKeyFile: 'k.pem', tlsCaFile: 'ca.pem' });
+    expect(loadConfig({ PARAKEET_TLS_SELF_SIGNED: 'parakeet.lan' }).tlsSelfSigned).toBe('parakeet.lan');
+    expect(loadConfig({ PARAKEET_TLS_CERT_FILE: '', PARAKEET_TLS_KEY_FILE: '' }).tlsCertFile).toBe('');
+    expect(() => loadConfig({ PARAKEET_TLS_CERT_FILE: 'c.pem' })).toThrow(/PARAKEET_TLS_CERT_FILE="c.pem" is invalid: PARAKEET_TLS_KEY_FILE must be set too/);
+    expect(() => loadConfig({ PARAKEET_TLS_KEY_FILE: 'k.pem' })).toThrow(/PARAKEET_TLS_KEY_FILE="k.pem" is invalid: PARAKEET_TLS_CERT_FILE must be set too/);
+    expect(() => loadConfig({ PARAKEET_TLS_CA_FILE: 'ca.pem' })).toThrow(/PARAKEET_TLS_CA_FILE="ca.pem" is invalid: it is only used with PARAKEET_TLS_CERT_FILE/);
+    expect(() => loadConfig({ PARAKEET_TLS_CERT_FILE: 'c.pem', PARAKEET_TLS_KEY_FILE: 'k.pem', PARAKEET_TLS_SELF_SIGNED: 'auto' })).toThrow(/PARAKEET_TLS_SELF_SIGNED="auto" is invalid: choose either certificate files/);
+  });
 });

@@ -10,6 +10,8 @@ import { modelFiles } from '../model/model-directory.js';
 import { ModelService } from '../model/model.service.js';
 import { AdmissionControl } from '../scheduler/admission-control.js';
 import { MicrobatchScheduler } from '../scheduler/microbatch-scheduler.js';
+import { ServerTls } from '../tls/server-tls.js';
+import { tlsDetails } from '../tls/tls-status.js';
 import { DrainState } from './drain-state.js';
 import { EventLoopLag } from './event-loop-lag.js';
 
@@ -29,6 +31,7 @@ export class HealthController {
     private readonly drain: DrainState,
     private readonly lag: EventLoopLag,
     private readonly config: AppConfig,
+    private readonly tls: ServerTls,
   ) {}
 
   /** Liveness: the process and its event loop answer in time. Never the model (a long load is not a hang). */
@@ -44,11 +47,12 @@ export class HealthController {
     ]);
   }
 
-  /** Readiness: model loaded and warm on every lane, scheduler running, not draining. */
+  /** Readiness: model loaded and warm on every lane, scheduler running, not draining; with TLS, the certificate's expiry. */
   @Get('readyz')
   @HttpCode(200)
   readiness(@Res({ passthrough: true }) reply: FastifyReply) {
-    return this.probe(reply, [() => this.modelIndicator(), () => this.ffmpegIndicator(), () => this.schedulerIndicator()]);
+    const tls = this.tls.enabled ? [() => this.indicators.check('tls').up(tlsDetails(this.tls, Date.now()))] : [];
+    return this.probe(reply, [() => this.modelIndicator(), () => this.ffmpegIndicator(), () => this.schedulerIndicator(), ...tls]);
   }
 
   /** Terminus's body (status/info/error/details) plus the reference's top-level `ready`. */

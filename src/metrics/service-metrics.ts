@@ -28,6 +28,9 @@ export class ServiceMetrics {
   readonly turns = new Counter({ name: 'parakeet_realtime_turns_total', help: 'Realtime turns answered, by status', labelNames: ['status'] as const, registers: [this.registry] });
   readonly modelLoadSeconds = new Gauge({ name: 'parakeet_model_load_seconds', help: 'Seconds the last model load took (sessions and warm-up)', registers: [this.registry] });
   readonly modelInfo = new Gauge({ name: 'parakeet_model_info', help: 'The served model and provider (value 1)', labelNames: ['model', 'provider', 'lanes'] as const, registers: [this.registry] });
+  // Labelled so that neither appears at all on a plain HTTP port (an unlabelled gauge would read 0: "expired in 1970").
+  readonly tlsCertificateExpiry = new Gauge({ name: 'parakeet_tls_certificate_expiry_timestamp_seconds', help: 'When the certificate the port serves expires (notAfter, Unix seconds), by source (files, self-signed)', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly tlsReloads = new Counter({ name: 'parakeet_tls_certificate_reloads_total', help: 'Certificate reloads after a file change or SIGHUP, by result (ok, error: the previous certificate stayed)', labelNames: ['result'] as const, registers: [this.registry] });
 
   constructor(live: { queueDepth: () => number; admittedRequests: () => number; activeSessions: () => number; busyLanes: () => number; droppedLines: () => number }) {
     let dropped = 0;

@@ -59,22 +59,27 @@ export function podContainers(obj: K8sObject): Record<string, unknown>[] {
   return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])] as Record<string, unknown>[];
 }
 
-const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'patches', 'images']);
+const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'components', 'patches', 'images']);
 
 /**
  * A small kustomize for this repository's layout: `resources` (files or kustomization directories),
+ * `components` (directories of kind Component, applied to what the resources built, before `patches`),
  * `patches` (strategic-merge patch files, targeted by kind and name) and `images` (newName, newTag, digest).
  * Any other kustomization field throws, so a manifest change that needs more is noticed here. Where a
  * kustomize binary (or kubectl) is installed, the deploy test checks that this agrees with it.
  */
 export function kustomizeBuild(dir: string): K8sObject[] {
+  return build(dir, 'Kustomization', []);
+}
+
+function build(dir: string, kind: 'Kustomization' | 'Component', inherited: K8sObject[]): K8sObject[] {
   const file = join(dir, 'kustomization.yaml');
   if (!existsSync(file)) throw new Error(`${dir}: no kustomization.yaml`);
   const [k] = readYamlDocuments(file) as Record<string, unknown>[];
   const unsupported = Object.keys(k).filter((key) => !SUPPORTED.has(key));
   if (unsupported.length > 0) throw new Error(`${file}: fields ${unsupported.join(', ')} are not handled by test/helpers/kustomize.ts`);
-  if (k.kind !== 'Kustomization') throw new Error(`${file}: kind is ${String(k.kind)}`);
-  let objects: K8sObject[] = [];
+  if (k.kind !== kind) throw new Error(`${file}: kind is ${String(k.kind)}, expected ${kind}`);
+  let objects: K8sObject[] = [...inherited];
   for (const entry of (k.resources ?? []) as string[]) {
     const path = resolve(dir, entry);
     if (!existsSync(path)) throw new Error(`${file}: resource ${entry} does not exist`);
@@ -84,6 +89,7 @@ export function kustomizeBuild(dir: string): K8sObject[] {
       objects.push(o);
     }
   }
+  for (const entry of (k.components ?? []) as string[]) objects = build(resolve(dir, entry), 'Component', objects);
   for (const p of (k.patches ?? []) as Array<{ path?: string }>) {
     if (!p.path) throw new Error(`${file}: only path patches are handled`);
     for (const patch of readYamlDocuments(resolve(dir, p.path)) as K8sObject[]) {

@@ -27,8 +27,9 @@ export class RealtimeClient {
     ws.on('error', () => {});
   }
 
-  static connect(url: string, options: { path?: string; headers?: Record<string, string>; protocols?: readonly string[] } = {}): Promise<RealtimeClient> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + (options.path ?? '/v1/realtime?intent=transcription'), [...(options.protocols ?? [])], { headers: options.headers });
+  /** `ca`: the certificates to trust for a wss:// URL (an https:// base URL becomes wss://). */
+  static connect(url: string, options: { path?: string; headers?: Record<string, string>; protocols?: readonly string[]; ca?: string } = {}): Promise<RealtimeClient> {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + (options.path ?? '/v1/realtime?intent=transcription'), [...(options.protocols ?? [])], { headers: options.headers, ca: options.ca });
     const client = new RealtimeClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));

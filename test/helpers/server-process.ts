@@ -36,7 +36,7 @@ export function startServer(env: Record<string, string>, options: StartOptions =
   url.catch(() => {});
   child.stdout!.on('data', (d: Buffer) => {
     stdout += d.toString();
-    const m = /listening on (http:\/\/[^"\s]+)/.exec(stdout);
+    const m = /listening on (https?:\/\/[^"\s]+)/.exec(stdout);
     if (m) resolveUrl(m[1]);
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
