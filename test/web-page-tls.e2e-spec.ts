@@ -1,3 +1,4 @@
+import { browserArgs } from './helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -61,16 +62,8 @@ describe('web page over HTTPS under a non-localhost name (real chromium, fake mi
       executablePath: CHROMIUM,
       headless: true,
       args: [
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${microphone}`,
-        '--autoplay-policy=no-user-gesture-required',
-        '--no-sandbox', // CI runs as root
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        // The test name goes to the loopback server; every other name fails to resolve, so nothing leaves the machine.
-        `--host-resolver-rules=MAP ${HOST} 127.0.0.1, MAP * ~NOTFOUND`,
+        // The test name goes to the loopback server; every other name fails to resolve.
+        ...browserArgs(microphone, `MAP ${HOST} 127.0.0.1, MAP * ~NOTFOUND`),
         // Trust exactly the test server's key, as a user who accepted it would (the root is not in Chromium's store).
         `--ignore-certificate-errors-spki-list=${spkiPin(cert.certFile)}`,
       ],

@@ -1,3 +1,4 @@
+import { browserArgs } from './helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,31 +27,6 @@ const errorsIn = (text: string) => wordErrors(SPEECH, text).errors;
 declare const document: any;
 declare const window: any;
 declare const MutationObserver: any;
-
-/** Flags for the fake microphone, and for a browser that never leaves the machine. */
-function browserArgs(fakeCapture: string): string[] {
-  return [
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-audio-capture=${fakeCapture}`,
-    '--autoplay-policy=no-user-gesture-required',
-    '--no-sandbox', // CI runs as root
-    '--disable-dev-shm-usage',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-default-apps',
-    '--disable-sync',
-    '--disable-domain-reliability',
-    '--disable-client-side-phishing-detection',
-    '--no-pings',
-    '--metrics-recording-only',
-    '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication',
-    // Every host name but the test server's address fails to resolve.
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-  ];
-}
 
 /** A fresh profile (no stored API key) on the page, recording uncaught errors and CSP refusals. */
 async function openPage(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
