@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { EnvironmentVariables } from './config/env.schema.js';
 import { DocsModule } from './docs/docs.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelModule } from './model/model.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         ModelModule,
         HealthModule,
         TranscriptionModule,
+        JobsModule.forRoot(config),
         RealtimeModule,
         DocsModule,
         WebModule,

@@ -94,25 +94,25 @@ export class AudioService implements OnApplicationShutdown {
     });
   }
 
-  async decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio> {
+  /** @param maxSeconds longest audio accepted (default PARAKEET_MAX_AUDIO_SECONDS; jobs have their own limit). */
+  async decode(bytes: Uint8Array, signal?: AbortSignal, maxSeconds = this.config.maxAudioSeconds): Promise<DecodedAudio> {
     if (bytes.length === 0) throw new AudioDecodeError('The file is empty.', 'empty_file');
     const release = await this.slots.acquire(signal, () => new DecodeAbortedError('request aborted'));
     this.decodesStarted++;
     try {
-      return await this.decodeNow(bytes, performance.now(), signal);
+      return await this.decodeNow(bytes, performance.now(), maxSeconds, signal);
     } finally {
       release();
     }
   }
 
-  private async decodeNow(bytes: Uint8Array, started: number, signal?: AbortSignal): Promise<DecodedAudio> {
+  private async decodeNow(bytes: Uint8Array, started: number, maxSeconds: number, signal?: AbortSignal): Promise<DecodedAudio> {
     const done = (samples: Samples, decoder: DecodedAudio['decoder']): DecodedAudio => ({
       samples,
       duration: samples.length / TARGET_RATE,
       decoder,
       decodeMs: performance.now() - started,
     });
-    const maxSeconds = this.config.maxAudioSeconds;
 
     if (isWav(bytes)) {
       const native = nativePcm16(bytes);

@@ -21,9 +21,9 @@ export async function registerHttpLimits(fastify: FastifyInstance, config: Envir
   if (origins.length) {
     await fastify.register(cors, {
       origin: origins.includes('*') ? '*' : origins,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type', 'x-priority', 'x-request-id', 'openai-beta'],
-      exposedHeaders: ['x-request-id', 'x-audio-duration', 'x-queue-wait-ms', 'x-batch-size', 'retry-after'],
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-priority', 'x-request-id', 'openai-beta', 'idempotency-key'],
+      exposedHeaders: ['x-request-id', 'x-audio-duration', 'x-queue-wait-ms', 'x-batch-size', 'retry-after', 'location'],
       maxAge: 600,
     });
   }

@@ -1,6 +1,6 @@
 import { IsOptional, IsString, Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { EnvVar } from './env-var.decorator.js';
-import { SchedulingVariables } from './scheduling.schema.js';
+import { JobsVariables } from './jobs.schema.js';
 
 interface TlsFields {
   tlsCertFile?: string;
@@ -41,7 +41,7 @@ class TlsPairing implements ValidatorConstraintInterface {
  * HTTPS and WSS on the service's own port (docs/tls.md). Part of the one schema (EnvironmentVariables extends this
  * class through SchedulingVariables' chain); kept apart so neither file outgrows 400 lines.
  */
-export class TlsVariables extends SchedulingVariables {
+export class TlsVariables extends JobsVariables {
   @EnvVar({
     name: 'PARAKEET_TLS_CERT_FILE',
     kind: 'optional-string',

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import type {} from '@fastify/multipart';
+import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { UploadTooLargeError } from '../audio/audio-errors.js';
 import { readLimited } from '../audio/read-limited.js';
@@ -40,26 +40,27 @@ function convert(field: string, value: string): unknown {
   return value;
 }
 
+/** The `file` part of a form: where its bytes go is the caller's (memory for live requests, the store for jobs). */
+export type FilePart = MultipartFile;
+
 interface FormState {
   raw: Record<string, unknown>;
   chunking: Record<string, unknown>;
-  file?: Buffer;
-  filename?: string;
+  hasFile: boolean;
 }
 
-async function readParts(request: FastifyRequest, maxBytes: number, form: FormState): Promise<void> {
+async function readParts(request: FastifyRequest, form: FormState, takeFile: (part: FilePart) => Promise<void>, limits?: { fileSize: number }): Promise<void> {
   const { raw, chunking } = form;
-  for await (const part of request.parts()) {
+  for await (const part of request.parts(limits ? { limits } : undefined)) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file') {
         part.file.resume();
         const name = part.fieldname ?? '';
         throw invalid(`Unexpected file field "${name.slice(0, 40)}"; send the audio as "file".`, name || null);
       }
-      if (form.file) throw invalid('Only one file may be uploaded per request.', 'file');
-      form.file = await readLimited(part.file, maxBytes);
-      if (part.file.truncated) throw new UploadTooLargeError(maxBytes);
-      form.filename = part.filename;
+      if (form.hasFile) throw invalid('Only one file may be uploaded per request.', 'file');
+      form.hasFile = true;
+      await takeFile(part);
       continue;
     }
     // A part sent as application/json arrives parsed; the fields are read from their text either way.
@@ -140,17 +141,33 @@ function chunkingObject(value: unknown): Record<string, unknown> {
  * peers add extensions; a scalar field given twice is an error rather than a guess.
  */
 export async function readTranscriptionForm(request: FastifyRequest, maxBytes: number): Promise<TranscriptionForm> {
+  let file: Buffer | undefined;
+  let filename: string | undefined;
+  const { fields } = await readFormFields(request, async (part) => {
+    file = await readLimited(part.file, maxBytes);
+    if (part.file.truncated) throw new UploadTooLargeError(maxBytes);
+    filename = part.filename;
+  });
+  if (!file) throw invalid('A `file` field with the audio is required.', 'file');
+  return { file, filename, fields };
+}
+
+/**
+ * The form's fields, validated as the OpenAI ones, with its `file` part handed to `takeFile` as it streams (at
+ * most `limits.fileSize` bytes; default: the server's live upload limit). `raw` also holds fields the DTO does not
+ * know (jobs read `webhook_url` and `audio_url` from it).
+ */
+export async function readFormFields(request: FastifyRequest, takeFile: (part: FilePart) => Promise<void>, limits?: { fileSize: number }): Promise<{ fields: TranscriptionRequestDto; raw: Record<string, unknown> }> {
   if (!request.isMultipart()) {
     throw new ApiError(415, 'The request must be multipart/form-data with the audio in a `file` field.', 'unsupported_media_type');
   }
-  const form = { raw: {} as Record<string, unknown>, chunking: {} as Record<string, unknown>, file: undefined as Buffer | undefined, filename: undefined as string | undefined };
+  const form: FormState = { raw: {}, chunking: {}, hasFile: false };
   try {
-    await untilFormRead(request, readParts(request, maxBytes, form));
+    await untilFormRead(request, readParts(request, form, takeFile, limits));
   } catch (e) {
     throw asFormError(e);
   }
-  const { raw, chunking, file, filename } = form;
-  if (!file) throw invalid('A `file` field with the audio is required.', 'file');
+  const { raw, chunking } = form;
 
   if (Object.keys(chunking).length) raw.chunking_strategy = chunking;
   if (typeof raw.chunking_strategy === 'string' && raw.chunking_strategy !== 'auto') {
@@ -172,5 +189,5 @@ export async function readTranscriptionForm(request: FastifyRequest, maxBytes: n
     const first = errors[0];
     throw invalid(Object.values(first.constraints ?? { invalid: `${first.property} is invalid` })[0], first.property);
   }
-  return { file, filename, fields };
+  return { fields, raw };
 }

@@ -7,6 +7,8 @@ export interface ServerProcess {
   child: ChildProcess;
   url: Promise<string>;
   exit: Promise<{ code: number | null; stderr: string; stdout: string }>;
+  /** What the server has written to stdout so far. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export function startServer(env: Record<string, string>, options: StartOptions =
     child,
     url,
     exit,
+    log: () => stdout,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exit;

@@ -1,0 +1,102 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { hostname } from 'node:os';
+import { AudioService } from '../audio/audio.service.js';
+import { ApiError, errorBody } from '../common/api-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { ChunkedTranscriber } from '../scheduler/chunked-transcriber.js';
+import { AudioStore } from './audio-store.js';
+import { JobStore } from './job-store.js';
+import { JobMetrics } from './job-metrics.js';
+import { jobView } from './job-record.js';
+import { WebhookSender } from './webhook-sender.js';
+
+/** Jobs take their fair turns as one client of their own, beside (and strictly below) live traffic. */
+export const JOBS_CLIENT = 'jobs';
+
+const REPLICA = `${hostname()}:${process.pid}`;
+
+/** Audio the REST API would refuse with a 4xx: retrying cannot help. */
+const isPermanent = (e: unknown): e is ApiError => e instanceof ApiError && e.status < 500;
+
+/**
+ * One run of one job: audio from the shared store, decoded, transcribed at priority `low` (outside live admission
+ * and its queue timeout), the result written once. Called by the worker; a throw is BullMQ's to retry.
+ */
+@Injectable()
+export class JobProcessor {
+  private readonly logger = new Logger('Jobs');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: JobStore,
+    private readonly files: AudioStore,
+    private readonly audio: AudioService,
+    private readonly chunked: ChunkedTranscriber,
+    private readonly metrics: JobMetrics,
+    private readonly webhooks: WebhookSender,
+  ) {}
+
+  /** Delivery runs beside the worker's next job rather than holding its slot through retries. */
+  private notify(id: string): void {
+    void this.store.get(id).then(async (r) => {
+      if (!r?.webhook_url) return;
+      const event = { type: `transcription.job.${r.status}`, data: jobView(r) };
+      if (!(await this.webhooks.deliver(r.webhook_url, event))) this.logger.warn(`job ${id}: webhook not delivered`);
+    }, () => {});
+  }
+
+  async run(id: string, attempt: number, signal: AbortSignal): Promise<void> {
+    const status = await this.store.start(id, REPLICA);
+    // Cancelled or deleted while it waited, or finished by a replica whose lock had lapsed.
+    if (status !== 'running') return;
+    const record = (await this.store.get(id))!;
+    const abort = new AbortController();
+    const cancelled = () => abort.abort(new Error('cancelled'));
+    signal.addEventListener('abort', cancelled, { once: true });
+    // A cancel is a status in Redis, set by whichever replica answered it: look for it while the job runs.
+    const watch = setInterval(() => {
+      void this.store.get(id).then((r) => (!r || r.status === 'cancelled') && cancelled(), () => {});
+    }, 500);
+    const started = performance.now();
+    try {
+      if (!(await this.files.readResult(id))) {
+        const decoded = await this.audio.decode(await this.files.readAudio(id), abort.signal, this.config.jobsMaxAudioSeconds);
+        await this.store.setFields(id, { audio_seconds: decoded.duration.toFixed(3), progress: '0.05' });
+        const chunks = Math.max(1, Math.ceil(decoded.duration / this.config.chunkSeconds));
+        let done = 0;
+        const result = await this.chunked.transcribe(decoded.samples, {
+          priority: 'low',
+          signal: abort.signal,
+          waitLimited: false,
+          flow: { client: JOBS_CLIENT, request: id },
+          onText: () => void this.store.setFields(id, { progress: Math.min(0.99, 0.05 + (0.9 * ++done) / chunks).toFixed(2) }).catch(() => {}),
+        });
+        await this.files.writeResultOnce(id, result.transcript);
+      }
+      if (await this.store.finish(id, record.owner, 'completed', { progress: '1' })) {
+        this.metrics.finished('completed', (performance.now() - started) / 1000);
+        this.logger.log(`job ${id} completed on ${REPLICA} (attempt ${attempt})`);
+        await this.files.removeAudio(id);
+        this.notify(id);
+      }
+    } catch (e) {
+      if (abort.signal.aborted && !signal.aborted) return; // cancelled: the status is already final
+      const last = attempt >= this.config.jobsAttempts;
+      if (isPermanent(e) || last) {
+        const error = e instanceof ApiError ? errorBody(e.message, e.type, e.code, e.param) : errorBody('Transcription failed.', 'server_error', 'job_failed');
+        if (await this.store.finish(id, record.owner, 'failed', { error: JSON.stringify(error.error) })) {
+          this.metrics.finished('failed', (performance.now() - started) / 1000);
+          this.logger.warn(`job ${id} failed on ${REPLICA} (attempt ${attempt}): ${(e as Error).message}`);
+          this.notify(id);
+        }
+        throw new UnrecoverableError((e as Error).message);
+      }
+      await this.store.setFields(id, { status: 'queued' });
+      throw e;
+    } finally {
+      clearInterval(watch);
+      signal.removeEventListener('abort', cancelled);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { AppConfig } from '../config/app-config.js';
+import { ModelService } from '../model/model.service.js';
+import { JobProcessor } from './job-processor.js';
+import { QUEUE_NAME } from './job-queue.js';
+
+/**
+ * This replica's BullMQ worker. It runs at most PARAKEET_JOBS_CONCURRENCY jobs (the replica's job share) and asks
+ * Redis for another only when one of them ends, so no replica hoards the backlog. It starts once the model is warm
+ * and stops taking jobs when shutdown begins; a job it is running when killed is handed to another replica by
+ * BullMQ's stalled-job check once its lock (PARAKEET_JOBS_LOCK_S) has lapsed.
+ */
+@Injectable()
+export class JobWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Jobs');
+  private worker?: Worker;
+  private connection?: Redis;
+  private waitForModel?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly model: ModelService,
+    private readonly processor: JobProcessor,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.jobsConcurrency === 0) return;
+    this.waitForModel = setInterval(() => {
+      if (!this.model.ready) return;
+      clearInterval(this.waitForModel);
+      this.start();
+    }, 200);
+    this.waitForModel.unref();
+  }
+
+  private start(): void {
+    const lockDuration = Math.round(this.config.jobsLockS * 1000);
+    // A worker blocks on Redis for new jobs, so its connection must retry forever (maxRetriesPerRequest: null);
+    // ioredis reconnects by itself after an outage.
+    this.connection = new Redis(this.config.redisUrl!, { maxRetriesPerRequest: null });
+    this.connection.on('error', () => {});
+    this.worker = new Worker(QUEUE_NAME, (job, _token, signal) => this.processor.run(String(job.data.id), job.attemptsMade + 1, signal ?? new AbortController().signal), {
+      connection: this.connection,
+      concurrency: this.config.jobsConcurrency,
+      lockDuration,
+      stalledInterval: lockDuration,
+      maxStalledCount: 2,
+    });
+    this.worker.on('error', (e) => this.logger.warn(`job worker: ${e.message}`));
+    this.logger.log(`job worker started: up to ${this.config.jobsConcurrency} job(s) at once, lock ${this.config.jobsLockS} s`);
+  }
+
+  /** Stops taking jobs and waits for the running ones (the shutdown timeout bounds the wait; see graceful-shutdown.ts). */
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.waitForModel);
+    if (!this.worker) return;
+    this.logger.log('job worker closing: no new jobs; finishing the running ones');
+    await this.worker.close();
+    this.connection?.disconnect();
+  }
+}

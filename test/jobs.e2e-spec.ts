@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedis, type RedisServer } from './helpers/redis-server.js';
+import { startServer, waitForReady, type ServerProcess } from './helpers/server-process.js';
+
+const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'audio');
+const speech = () => new Uint8Array(readFileSync(join(FIXTURES, 'speech.wav')));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SECRET = 'test-webhook-secret';
+const JOBS = 20;
+
+interface Job {
+  id: string;
+  status: string;
+  attempts: number;
+  error: { code: string } | null;
+}
+
+function submit(url: string, file: Uint8Array, fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Response> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('file', new Blob([file]), 'speech.wav');
+  return fetch(`${url}/v1/audio/transcriptions/jobs`, { method: 'POST', body: form, headers });
+}
+
+async function job(url: string, id: string): Promise<Job> {
+  return (await (await fetch(`${url}/v1/audio/transcriptions/jobs/${id}`)).json()) as Job;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 120_000): Promise<T> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) {
+    const value = await probe();
+    if (value !== undefined) return value;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** `job … completed on …` lines of a server's log, by job id. */
+const completions = (stdout: string) => [...stdout.matchAll(/job (job_\w+) completed on/g)].map((m) => m[1]);
+
+describe('asynchronous jobs without PARAKEET_REDIS_URL', () => {
+  let server: ServerProcess;
+  afterAll(() => server?.stop());
+
+  it('answer 503 naming the setting; the rest of the API is as before', async () => {
+    server = startServer({});
+    const url = await server.url;
+    const res = await submit(url, speech());
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string; type: string } };
+    expect(body.error).toMatchObject({ code: 'jobs_disabled', type: 'server_error' });
+    expect(body.error.message).toContain('PARAKEET_REDIS_URL');
+    expect((await fetch(`${url}/v1/audio/transcriptions/jobs`)).status).toBe(503);
+    expect((await fetch(`${url}/v1/models`)).status).toBe(200);
+  });
+});
+
+describe('asynchronous jobs on Redis, two replicas sharing it and a directory', () => {
+  let redis: RedisServer;
+  let dir: string;
+  let receiver: Server;
+  let hookUrl: string;
+  const hooks: { id: string; type: string; verified: boolean }[] = [];
+  const servers: ServerProcess[] = [];
+  let a: string;
+  let b: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(join(tmpdir(), 'parakeet-jobs-'));
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const timestamp = String(req.headers['x-parakeet-timestamp']);
+        const expected = `sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
+        const event = JSON.parse(body) as { type: string; data: { id: string } };
+        hooks.push({ id: event.data.id, type: event.type, verified: req.headers['x-parakeet-signature'] === expected });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+    const env = {
+      PARAKEET_REDIS_URL: redis.url,
+      PARAKEET_JOBS_DIR: dir,
+      PARAKEET_JOBS_LOCK_S: '2',
+      PARAKEET_JOBS_CONCURRENCY: '2',
+      PARAKEET_JOBS_WEBHOOK_SECRET: SECRET,
+      PARAKEET_JOBS_ALLOW_PRIVATE_URLS: 'true',
+      PARAKEET_DECODING: 'greedy',
+    };
+    for (let i = 0; i < 2; i++) servers.push(startServer(env));
+    [a, b] = await Promise.all(servers.map((s) => s.url));
+    await Promise.all([waitForReady(a, 60_000), waitForReady(b, 60_000)]);
+  });
+
+  afterAll(async () => {
+    for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    await Promise.all(servers.map((s) => s.exit));
+    receiver?.close();
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`${JOBS} jobs over both replicas, one replica killed mid-job: every job completed exactly once with the right text, webhooks signed`, async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < JOBS; i++) {
+      const res = await submit(i % 2 ? b : a, speech(), { webhook_url: hookUrl, response_format: 'text' });
+      expect(res.status).toBe(202);
+      const body = (await res.json()) as Job;
+      expect(res.headers.get('location')).toBe(`/v1/audio/transcriptions/jobs/${body.id}`);
+      expect(body.status).toBe('queued');
+      ids.push(body.id);
+    }
+    // Kill B once it has finished a job (and delivered its webhook), while it runs more.
+    const victim = servers[1];
+    const first = await until('a job completed on replica B', () => completions(victim.log())[0]);
+    await until('its webhook', () => hooks.find((h) => h.id === first));
+    const runningOnB = await until('B running a job', async () => {
+      const page = (await (await fetch(`${a}/v1/audio/transcriptions/jobs?limit=100`)).json()) as { data: Job[] };
+      return page.data.some((j) => j.status === 'running') ? true : undefined;
+    });
+    expect(runningOnB).toBe(true);
+    victim.child.kill('SIGKILL');
+    const { stdout: bLog } = await victim.exit;
+
+    const finished = await until('every job finished', async () => {
+      const all = await Promise.all(ids.map((id) => job(a, id)));
+      return all.every((j) => j.status === 'completed' || j.status === 'failed') ? all : undefined;
+    }, 240_000);
+    expect(finished.map((j) => j.status)).toEqual(ids.map(() => 'completed'));
+    for (const id of ids) {
+      const res = await fetch(`${a}/v1/audio/transcriptions/jobs/${id}/result`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/quick brown fox/i);
+    }
+    // Exactly once: over both logs each job was completed by one replica, one time.
+    const done = [...completions(servers[0].log()), ...completions(bLog)];
+    expect([...done].sort()).toEqual([...ids].sort());
+    // Both replicas took work, and B's unfinished job was taken up again by A after its lock lapsed.
+    expect(completions(bLog).length).toBeGreaterThan(0);
+    expect(completions(servers[0].log()).length).toBeGreaterThan(0);
+    expect(finished.some((j) => j.attempts >= 2)).toBe(true);
+
+    await until('every webhook', () => (new Set(hooks.map((h) => h.id)).size >= JOBS ? true : undefined), 60_000);
+    expect(hooks.every((h) => h.verified && h.type === 'transcription.job.completed')).toBe(true);
+    expect(new Set(hooks.map((h) => h.id))).toEqual(new Set(ids));
+  });
+
+  it('an Idempotency-Key resubmission returns the same job', async () => {
+    const key = { 'idempotency-key': 'batch-7-file-1' };
+    const first = await submit(a, speech(), {}, key);
+    expect(first.status).toBe(202);
+    const again = await submit(a, speech(), {}, key);
+    expect(again.status).toBe(200);
+    const [x, y] = (await Promise.all([first.json(), again.json()])) as Job[];
+    expect(y.id).toBe(x.id);
+    expect((await submit(a, speech(), {}, { 'idempotency-key': 'another' })).status).toBe(202);
+  });
+
+  it('undecodable audio fails once with the REST API error; result, list, cancel and delete', async () => {
+    const res = await submit(a, new TextEncoder().encode('this is not audio at all, just text'));
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as Job;
+    const failed = await until('the job failed', async () => {
+      const j = await job(a, id);
+      return j.status === 'failed' ? j : undefined;
+    });
+    expect(failed.attempts).toBe(1);
+    expect(failed.error?.code).toBe('invalid_audio');
+    expect((await fetch(`${a}/v1/audio/transcriptions/jobs/${id}/result`)).status).toBe(409);
+
+    const page1 = (await (await fetch(`${a}/v1/audio/transcriptions/jobs?limit=2`)).json()) as { data: Job[]; has_more: boolean; last_id: string };
+    expect(page1.data).toHaveLength(2);
+    expect(page1.data[0].id).toBe(id);
+    expect(page1.has_more).toBe(true);
+    const page2 = (await (await fetch(`${a}/v1/audio/transcriptions/jobs?limit=2&after=${page1.last_id}`)).json()) as { data: Job[] };
+    expect(page2.data[0].id < page1.last_id).toBe(true);
+
+    const del = await fetch(`${a}/v1/audio/transcriptions/jobs/${id}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect((await fetch(`${a}/v1/audio/transcriptions/jobs/${id}`)).status).toBe(404);
+  });
+});
+
+describe('a replica with the default address checks', () => {
+  let redis: RedisServer;
+  let dir: string;
+  let server: ServerProcess;
+  afterAll(async () => {
+    await server?.stop();
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a webhook_url to a loopback or private address with 400', async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(join(tmpdir(), 'parakeet-jobs-'));
+    server = startServer({ PARAKEET_REDIS_URL: redis.url, PARAKEET_JOBS_DIR: dir, PARAKEET_JOBS_CONCURRENCY: '0', PARAKEET_JOBS_WEBHOOK_SECRET: SECRET });
+    const url = await server.url;
+    await until('Redis connected', async () => ((await submit(url, speech())).status === 202 ? true : undefined), 30_000);
+    for (const target of ['http://127.0.0.1:9/hook', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest', 'http://[::1]/x']) {
+      const res = await submit(url, speech(), { webhook_url: target });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { param: string } }).error.param).toBe('webhook_url');
+    }
+  });
+});
+
