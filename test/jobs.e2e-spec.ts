@@ -163,6 +163,11 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
     expect((await submit(a, speech(), {}, { 'idempotency-key': 'another' })).status).toBe(202);
   });
 
+  it('/readyz shows the Redis connection', async () => {
+    const ready = (await (await fetch(`${a}/readyz`)).json()) as { details: { jobs: { redis: string } } };
+    expect(ready.details.jobs.redis).toBe('connected');
+  });
+
   it('undecodable audio fails once with the REST API error; result, list, cancel and delete', async () => {
     const res = await submit(a, new TextEncoder().encode('this is not audio at all, just text'));
     expect(res.status).toBe(202);

@@ -1,10 +1,11 @@
-import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { AudioService } from '../audio/audio.service.js';
 import { EMBEDDED_MODEL_DIR } from '../common/project-paths.js';
+import { JobsService } from '../jobs/jobs.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { modelFiles } from '../model/model-directory.js';
 import { ModelService } from '../model/model.service.js';
@@ -32,6 +33,7 @@ export class HealthController {
     private readonly lag: EventLoopLag,
     private readonly config: AppConfig,
     private readonly tls: ServerTls,
+    @Optional() @Inject(JobsService) private readonly jobs?: JobsService,
   ) {}
 
   /** Liveness: the process and its event loop answer in time. Never the model (a long load is not a hang). */
@@ -52,7 +54,9 @@ export class HealthController {
   @HttpCode(200)
   readiness(@Res({ passthrough: true }) reply: FastifyReply) {
     const tls = this.tls.enabled ? [() => this.indicators.check('tls').up(tlsDetails(this.tls, Date.now()))] : [];
-    return this.probe(reply, [() => this.modelIndicator(), () => this.ffmpegIndicator(), () => this.schedulerIndicator(), ...tls]);
+    // A Redis outage does not make the replica unready: live transcription goes on, and job submissions say 503.
+    const jobs = this.jobs ? [() => this.indicators.check('jobs').up({ redis: this.jobs!.connected ? 'connected' : 'disconnected' })] : [];
+    return this.probe(reply, [() => this.modelIndicator(), () => this.ffmpegIndicator(), () => this.schedulerIndicator(), ...tls, ...jobs]);
   }
 
   /** Terminus's body (status/info/error/details) plus the reference's top-level `ready`. */

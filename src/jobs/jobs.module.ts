@@ -26,6 +26,8 @@ export class JobsModule {
     const enabled = !!config.redisUrl;
     return {
       module: JobsModule,
+      // Global so that /readyz can show the Redis connection without the health module knowing about jobs' wiring.
+      global: true,
       imports: [AuthModule, ...(enabled ? [AudioModule, SchedulerModule, ModelModule, TranscriptionModule] : [])],
       controllers: [JobsController],
       providers: enabled ? [JobStore, AudioStore, JobQueue, JobMetrics, WebhookSender, JobProcessor, JobWorker, JobRetention, JobsService] : [],
