@@ -20,10 +20,10 @@ interface Job {
   error: { code: string } | null;
 }
 
-function submit(url: string, file: Uint8Array, fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Response> {
+function submit(url: string, file: Uint8Array, fields: Record<string, string> = {}, headers: Record<string, string> = {}, withFile = true): Promise<Response> {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append('file', new Blob([file]), 'speech.wav');
+  if (withFile) form.append('file', new Blob([file]), 'speech.wav');
   return fetch(`${url}/v1/audio/transcriptions/jobs`, { method: 'POST', body: form, headers });
 }
 
@@ -37,6 +37,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
     if (value !== undefined) return value;
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** speech.wav at /speech.wav, a redirect to it at /moved, 404 elsewhere. */
+function serveAudio(): Server {
+  return createServer((req, res) => {
+    if (req.url === '/speech.wav') return res.end(Buffer.from(speech()));
+    if (req.url === '/moved') return res.writeHead(302, { location: '/speech.wav' }).end();
+    res.writeHead(404).end();
+  });
 }
 
 /** `job … completed on …` lines of a server's log, by job id. */
@@ -64,6 +73,8 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
   let dir: string;
   let receiver: Server;
   let hookUrl: string;
+  let audioServer: Server;
+  let audioBase: string;
   const hooks: { id: string; type: string; verified: boolean }[] = [];
   const servers: ServerProcess[] = [];
   let a: string;
@@ -84,6 +95,9 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    audioServer = serveAudio();
+    await new Promise<void>((r) => audioServer.listen(0, '127.0.0.1', r));
+    audioBase = `http://127.0.0.1:${(audioServer.address() as { port: number }).port}`;
     hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
     const env = {
       PARAKEET_REDIS_URL: redis.url,
@@ -103,6 +117,7 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
     for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
     await Promise.all(servers.map((s) => s.exit));
     receiver?.close();
+    audioServer?.close();
     await redis?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -163,6 +178,19 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
     expect((await submit(a, speech(), {}, { 'idempotency-key': 'another' })).status).toBe(202);
   });
 
+  it('an audio_url is fetched (following a redirect) and transcribed', async () => {
+    const res = await submit(a, new Uint8Array(0), { audio_url: `${audioBase}/moved` }, {}, false);
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as Job;
+    await until('the job completed', async () => ((await job(a, id)).status === 'completed' ? true : undefined));
+    const result = (await (await fetch(`${a}/v1/audio/transcriptions/jobs/${id}/result?response_format=verbose_json&timestamp_granularities=word`)).json()) as { text: string; words: unknown[] };
+    expect(result.text).toMatch(/quick brown fox/i);
+    expect(result.words.length).toBeGreaterThan(5);
+    const missing = await submit(a, new Uint8Array(0), { audio_url: `${audioBase}/nothing-here` }, {}, false);
+    expect(missing.status).toBe(400);
+    expect(((await missing.json()) as { error: { param: string } }).error.param).toBe('audio_url');
+  });
+
   it('/readyz shows the Redis connection', async () => {
     const ready = (await (await fetch(`${a}/readyz`)).json()) as { details: { jobs: { redis: string } } };
     expect(ready.details.jobs.redis).toBe('connected');
@@ -214,6 +242,30 @@ describe('a replica with the default address checks', () => {
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { param: string } }).error.param).toBe('webhook_url');
     }
+    const audio = serveAudio();
+    await new Promise<void>((r) => audio.listen(0, '127.0.0.1', r));
+    const port = (audio.address() as { port: number }).port;
+    try {
+      // A literal address is refused as given; a name is refused by the address it resolves to.
+      for (const target of [`http://127.0.0.1:${port}/speech.wav`, `http://localhost:${port}/speech.wav`, 'http://10.1.2.3/a.wav']) {
+        const res = await submit(url, new Uint8Array(0), { audio_url: target }, {}, false);
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { error: { param: string } }).error.param).toBe('audio_url');
+      }
+    } finally {
+      audio.close();
+    }
+  });
+
+  it('answers 503 while Redis is down and reconnects by itself', async () => {
+    const url = await server.url;
+    const port = Number(new URL(redis.url).port);
+    await redis.stop();
+    await until('a 503 while Redis is down', async () => ((await submit(url, speech())).status === 503 ? true : undefined), 30_000);
+    const res = await submit(url, speech());
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('jobs_unavailable');
+    redis = await startRedis(port);
+    await until('a 202 after Redis is back', async () => ((await submit(url, speech())).status === 202 ? true : undefined), 60_000);
   });
 });
 

@@ -43,6 +43,11 @@ export class JobsVariables extends SchedulingVariables {
   @Min(1)
   jobsMaxAudioSeconds!: number;
 
+  @EnvVar({ name: 'PARAKEET_JOBS_URL_TIMEOUT_S', kind: 'number', default: '300', description: 'Longest time fetching one audio_url may take (redirects included) before the submission is refused.' })
+  @IsNumber()
+  @Min(1)
+  jobsUrlTimeoutS!: number;
+
   @EnvVar({ name: 'PARAKEET_JOBS_RETENTION_H', kind: 'number', default: '168', description: 'Hours a finished job (its record, audio and result) is kept before it is removed.' })
   @IsNumber()
   @Min(0.001)

@@ -42,10 +42,10 @@ export class JobsController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Submit a transcription job: the fields of POST /v1/audio/transcriptions plus webhook_url; Idempotency-Key header' })
+  @ApiOperation({ summary: 'Submit a transcription job: a `file` or an `audio_url`, the fields of POST /v1/audio/transcriptions, and webhook_url; Idempotency-Key header' })
   @ApiConsumes('multipart/form-data')
   @ApiResponse({ status: 202, description: 'The job (id, status), with Location' })
-  @ApiResponse({ status: 400, description: 'Invalid field, or a webhook_url to a refused address' })
+  @ApiResponse({ status: 400, description: 'Invalid field, or an audio_url or webhook_url to a refused address' })
   @ApiResponse({ status: 429, description: 'The key has PARAKEET_JOBS_MAX_QUEUED jobs queued or running' })
   @ApiResponse({ status: 503, description: 'Jobs not enabled (PARAKEET_REDIS_URL unset) or Redis unreachable' })
   async submit(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Headers('idempotency-key') idempotencyKey?: string): Promise<void> {

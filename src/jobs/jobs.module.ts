@@ -14,6 +14,7 @@ import { JobStore } from './job-store.js';
 import { JobWorker } from './job-worker.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
+import { UrlDownloader } from './url-download.js';
 import { WebhookSender } from './webhook-sender.js';
 
 /**
@@ -30,7 +31,7 @@ export class JobsModule {
       global: true,
       imports: [AuthModule, ...(enabled ? [AudioModule, SchedulerModule, ModelModule, TranscriptionModule] : [])],
       controllers: [JobsController],
-      providers: enabled ? [JobStore, AudioStore, JobQueue, JobMetrics, WebhookSender, JobProcessor, JobWorker, JobRetention, JobsService] : [],
+      providers: enabled ? [JobStore, AudioStore, JobQueue, JobMetrics, WebhookSender, UrlDownloader, JobProcessor, JobWorker, JobRetention, JobsService] : [],
       exports: enabled ? [JobsService] : [],
     };
   }

@@ -13,6 +13,7 @@ import { JobQueue } from './job-queue.js';
 import { FINAL, JOB_ID, jobView, newJobId, type JobRecord, type JobView } from './job-record.js';
 import { JobStore } from './job-store.js';
 import { JobNotFoundError, JobsUnavailableError } from './jobs-errors.js';
+import { UrlDownloader } from './url-download.js';
 
 const invalid = (message: string, param: string) => new ApiError(400, message, 'invalid_request', param);
 
@@ -41,6 +42,7 @@ export class JobsService {
     private readonly files: AudioStore,
     private readonly queue: JobQueue,
     private readonly transcription: TranscriptionService,
+    private readonly downloader: UrlDownloader,
   ) {}
 
   get connected(): boolean {
@@ -50,7 +52,6 @@ export class JobsService {
   /** The upload streams to the shared store while the form is read; a refused submission leaves no file behind. */
   async submit(request: FastifyRequest, owner: string, idempotencyKey?: string): Promise<SubmitResult> {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) throw invalid('Idempotency-Key must be 1 to 255 visible ASCII characters.', 'Idempotency-Key');
-    if (!this.store.connected) throw new JobsUnavailableError();
     const id = newJobId();
     const maxBytes = Math.floor(this.config.jobsMaxUploadMb * 1024 * 1024);
     let filename: string | undefined;
@@ -66,10 +67,18 @@ export class JobsService {
         },
         { fileSize: maxBytes },
       );
-      if (!stored) throw invalid('A `file` field with the audio is required.', 'file');
+      const audioUrl = raw.audio_url;
+      if (stored && audioUrl !== undefined) throw invalid('Send either a `file` or an `audio_url`, not both.', 'audio_url');
+      if (!stored && (typeof audioUrl !== 'string' || !audioUrl)) throw invalid('A `file` field with the audio, or an `audio_url`, is required.', 'file');
       if (fields.stream) throw invalid('stream is not available for jobs: poll the job or give a webhook_url.', 'stream');
       this.transcription.checkRequest(fields);
       const webhook = this.webhookUrl(raw.webhook_url);
+      if (!stored) {
+        // Fetched once the form has been checked, so a request refused for its fields costs no download.
+        stored = true;
+        await this.downloader.download(id, audioUrl as string);
+        filename = new URL(audioUrl as string).pathname.split('/').pop() || undefined;
+      }
       const record: JobRecord = { id, owner, status: 'queued', fields: JSON.stringify(fields), filename: filename?.slice(0, 255), webhook_url: webhook, created_at: new Date().toISOString(), attempts: '0', progress: '0' };
       const keyHash = idempotencyKey && createHash('sha256').update(idempotencyKey).digest('base64url');
       const outcome = await backlog(() => this.store.create(record, keyHash));

@@ -23,9 +23,9 @@ export function freePort(): Promise<number> {
 }
 
 /** A real redis-server (Debian's package) on a free loopback port, with its own temp dir and no persistence. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(port?: number): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'parakeet-redis-'));
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
