@@ -33,6 +33,17 @@ export class JobsVariables extends SchedulingVariables {
   @Max(64)
   jobsConcurrency!: number;
 
+  @EnvVar({
+    name: 'PARAKEET_JOBS_MIN_SHARE',
+    kind: 'number',
+    default: '0.1',
+    description: "Minimum share of a replica's batches that job work leads while jobs wait (0.1: one batch in ten), so a server busy with live traffic still drains the backlog slowly; otherwise job work runs only when no live work waits (priority low). 0: no minimum.",
+  })
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  jobsMinShare!: number;
+
   @EnvVar({ name: 'PARAKEET_JOBS_MAX_UPLOAD_MB', kind: 'number', default: '2048', description: 'Largest job upload or audio_url download, streamed to PARAKEET_JOBS_DIR (the live limit PARAKEET_MAX_UPLOAD_MB does not apply to jobs).' })
   @IsNumber()
   @Min(0.001)

@@ -69,6 +69,7 @@ export class JobProcessor {
           priority: 'low',
           signal: abort.signal,
           waitLimited: false,
+          background: true,
           flow: { client: JOBS_CLIENT, request: id },
           onText: () => void this.store.setFields(id, { progress: Math.min(0.99, 0.05 + (0.9 * ++done) / chunks).toFixed(2) }).catch(() => {}),
         });

@@ -15,6 +15,8 @@ const CPU_LENGTH_RATIO = 2;
 export function batchJoinRule<T extends QueueItem>(batchingPays: boolean, maxAudio: number): BatchJoinRule<T> {
   if (batchingPays) return () => true;
   return (item, batch) => {
+    // Job work never rides a live batch (nor live work a job's): a live answer waits for no job chunk.
+    if (batch.length && !!item.background !== !!batch[0].background) return false;
     let total = item.length;
     let shortest = item.length;
     let longest = item.length;

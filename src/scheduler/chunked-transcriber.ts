@@ -18,6 +18,8 @@ export interface ChunkedOptions {
   onText?: (delta: string) => void;
   /** Whether the first chunk waits under PARAKEET_MAX_QUEUE_WAIT_S (default true; jobs wait as long as it takes). */
   waitLimited?: boolean;
+  /** An asynchronous job's audio (see SubmitOptions.background). */
+  background?: boolean;
 }
 
 let untracked = 0;
@@ -34,14 +36,14 @@ export class ChunkedTranscriber {
   ) {}
 
   async transcribe(samples: Samples, options: ChunkedOptions): Promise<ScheduledResult> {
-    const { priority, signal, onText, waitLimited = true } = options;
+    const { priority, signal, onText, waitLimited = true, background } = options;
     const flow = options.flow ?? { client: priority, request: `${priority}-${++untracked}` };
     const rate = TARGET_RATE;
     const spans = options.spans ?? planChunks(samples.length, Math.round(this.config.chunkSeconds * rate), Math.round(this.config.chunkOverlapSeconds * rate));
     // The first chunk of an upload waits under PARAKEET_MAX_QUEUE_WAIT_S; once it has reached the model the
     // request is under way, and its later chunks follow without a clock. Realtime turns are never timed out.
     const submit = (span: ChunkSpan, k: number) =>
-      this.scheduler.submit(samples.subarray(span.start, span.end), { priority, signal, flow, waitLimited: waitLimited && k === 0 && priority !== 'realtime' });
+      this.scheduler.submit(samples.subarray(span.start, span.end), { priority, signal, flow, background, waitLimited: waitLimited && k === 0 && priority !== 'realtime' });
     if (spans.length === 1 && spans[0].start === 0 && spans[0].end === samples.length) {
       const one = await submit(spans[0], 0);
       onText?.(one.transcript.text);

@@ -31,6 +31,8 @@ export interface SubmitOptions {
    * its later chunks and realtime turns do not (they were accepted through the first, or bounded elsewhere).
    */
   waitLimited?: boolean;
+  /** An asynchronous job's work (priority low): batched apart from live work on the CPU, with a minimum share. */
+  background?: boolean;
 }
 
 interface Job extends QueueItem {
@@ -86,14 +88,14 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
   }
 
   submit(audio: Samples, options: SubmitOptions = {}): Promise<ScheduledResult> {
-    const { priority = 'normal', signal, waitLimited = false } = options;
+    const { priority = 'normal', signal, waitLimited = false, background = false } = options;
     const flow = options.flow ?? { client: 'anonymous', request: `anonymous-${++anonymousFlows}` };
     if (signal?.aborted) return Promise.reject(new RequestAbortedError('request aborted'));
     if (this.closed || !this.model.ready) return Promise.reject(new ModelNotReadyError(this.closed ? 'the server is shutting down' : `model is ${this.model.state}`));
 
     return new Promise<ScheduledResult>((resolve, reject) => {
       const maxWaitMs = this.config.maxQueueWaitS * 1000;
-      const job: Job = { priority, flow, enqueuedAt: performance.now(), length: audio.length, audio, resolve, reject, detach: () => {} };
+      const job: Job = { priority, flow, background, enqueuedAt: performance.now(), length: audio.length, audio, resolve, reject, detach: () => {} };
       const drop = (error: Error) => {
         if (this.queue.remove(job)) {
           job.detach();
@@ -143,7 +145,10 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
 
   private dispatch(max: number): void {
     const now = performance.now();
-    const batch = this.queue.takeBatch(max, this.joinRule());
+    // Every 1/PARAKEET_JOBS_MIN_SHARE-th batch is led by job work when some waits, however busy live traffic is.
+    const share = this.config.jobsMinShare;
+    const every = share > 0 ? Math.max(1, Math.round(1 / share)) : 0;
+    const batch = this.queue.takeBatch(max, this.joinRule(), every > 0 && this.dispatchedBatches % every === every - 1);
     for (const job of batch) {
       job.detach();
       this.running.set(job.flow.request, (this.running.get(job.flow.request) ?? 0) + 1);

@@ -107,3 +107,27 @@ describe('batchJoinRule', () => {
     expect(rule(item('x', 'c', 'x', 16000 * 3), batchOf(16000 * 30, 16000 * 30, 16000 * 30))).toBe(true);
   });
 });
+
+describe('PriorityQueue (job work beside live work)', () => {
+  const job = (name: string, length = 16000): Item => ({ ...item(name, 'jobs', name, length, 'low'), background: true });
+
+  it('leads a batch with job work when its share is due, and otherwise keeps classes strict', () => {
+    const q = new PriorityQueue<Item>();
+    q.push(item('live1', 'c', 'r1'));
+    q.push(item('live2', 'c', 'r2'));
+    q.push(job('job1'));
+    expect(names(q.takeBatch(1))).toEqual(['live1']);
+    expect(names(q.takeBatch(1, undefined, true))).toEqual(['job1']);
+    expect(names(q.takeBatch(1, undefined, true))).toEqual(['live2']);
+  });
+
+  it('never batches job work with live work on the CPU', () => {
+    const q = new PriorityQueue<Item>();
+    q.push(item('live', 'c', 'r'));
+    q.push(job('job1'));
+    q.push(item('live-low', 'c', 'r2', 16000, 'low'));
+    const rule = batchJoinRule<Item>(false, 0);
+    expect(names(q.takeBatch(8, rule))).toEqual(['live', 'live-low']);
+    expect(names(q.takeBatch(8, rule))).toEqual(['job1']);
+  });
+});

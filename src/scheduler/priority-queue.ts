@@ -15,6 +15,8 @@ export interface QueueItem {
   enqueuedAt: number;
   /** Audio samples. */
   length: number;
+  /** Work of asynchronous jobs (always class `low`): batched apart from live work on the CPU, with a minimum share. */
+  background?: boolean;
 }
 
 /**
@@ -181,9 +183,20 @@ export class PriorityQueue<T extends QueueItem> {
   /**
    * Removes and returns up to `max` items for one batch, taken turn by turn: the leader's class first, then the
    * less urgent ones. `joins(item, batch)` may refuse an item (its flow keeps its turn for a later batch).
+   * `backgroundFirst`: a background item (a job's) leads the batch when one waits, whatever else does: the
+   * minimum share that keeps a backlog draining on a busy server.
    */
-  takeBatch(max: number, joins: (item: T, batch: readonly T[]) => boolean = () => true): T[] {
+  takeBatch(max: number, joins: (item: T, batch: readonly T[]) => boolean = () => true, backgroundFirst = false): T[] {
     const batch: T[] = [];
+    if (backgroundFirst) {
+      const low = this.classes.get('low')!;
+      const lead = low.next((candidate) => !!candidate.background);
+      if (lead) {
+        low.take(lead);
+        this.count--;
+        batch.push(lead);
+      }
+    }
     for (const p of PRIORITIES) {
       const fairClass = this.classes.get(p)!;
       for (;;) {
