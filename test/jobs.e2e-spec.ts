@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { longSpeechMp3 } from './helpers/long-audio.js';
 import { startRedis, type RedisServer } from './helpers/redis-server.js';
 import { startServer, waitForReady, type ServerProcess } from './helpers/server-process.js';
 
@@ -79,6 +81,7 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
   const servers: ServerProcess[] = [];
   let a: string;
   let b: string;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -99,7 +102,7 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
     await new Promise<void>((r) => audioServer.listen(0, '127.0.0.1', r));
     audioBase = `http://127.0.0.1:${(audioServer.address() as { port: number }).port}`;
     hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
-    const env = {
+    env = {
       PARAKEET_REDIS_URL: redis.url,
       PARAKEET_JOBS_DIR: dir,
       PARAKEET_JOBS_LOCK_S: '2',
@@ -218,6 +221,58 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
     const del = await fetch(`${a}/v1/audio/transcriptions/jobs/${id}`, { method: 'DELETE' });
     expect(del.status).toBe(200);
     expect((await fetch(`${a}/v1/audio/transcriptions/jobs/${id}`)).status).toBe(404);
+  });
+  it('SIGTERM: a replica stops taking jobs, finishes its running ones and exits 0; another replica drains the rest', async () => {
+    const status = new Redis(redis.url);
+    // A alone runs jobs here (B was killed above; when this test runs alone, B goes now).
+    if (servers[1].child.exitCode === null && servers[1].child.signalCode === null) servers[1].child.kill('SIGKILL');
+    await servers[1].exit;
+    try {
+      const mp3 = longSpeechMp3(300);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => submit(a, mp3, { response_format: 'text' })));
+      expect(answers.map((r) => r.status)).toEqual(answers.map(() => 202));
+      const ids = await Promise.all(answers.map(async (r) => ((await r.json()) as Job).id));
+      const of = (id: string) => status.hget(`parakeet:jobs:rec:${id}`, 'status');
+      // A's job share is 2: two run, the others wait.
+      await until('two jobs running on A', async () => {
+        const now = await Promise.all(ids.map(of));
+        return now.filter((s) => s === 'running').length === 2 && now.includes('queued') ? true : undefined;
+      });
+      const running = (await Promise.all(ids.map(async (id) => ((await of(id)) === 'running' ? id : undefined)))).filter((x): x is string => !!x);
+      servers[0].child.kill('SIGTERM');
+      const { code } = await servers[0].exit;
+      expect(code).toBe(0);
+      // What ran when the signal came was finished; nothing was left half-done; the rest stayed in the backlog.
+      const after = await Promise.all(ids.map(of));
+      for (const id of running) expect(await of(id)).toBe('completed');
+      expect(after.filter((s) => s !== 'completed' && s !== 'queued')).toEqual([]);
+      expect(after.filter((s) => s === 'queued').length).toBeGreaterThan(0);
+
+      const c = startServer(env);
+      servers.push(c);
+      const url = await c.url;
+      const all = await until('the rest drained by another replica', async () => {
+        const jobs = await Promise.all(ids.map((id) => job(url, id)));
+        return jobs.every((j) => j.status === 'completed') ? jobs : undefined;
+      });
+      expect(all.map((j) => j.attempts)).toEqual(ids.map(() => 1));
+      for (const id of ids) expect(await (await fetch(`${url}/v1/audio/transcriptions/jobs/${id}/result`)).text()).toMatch(/quick brown fox/i);
+
+      // Cancelling a running job: it ends cancelled (never completed), its result is a 409, a second cancel too.
+      const res = await submit(url, mp3);
+      const { id } = (await res.json()) as Job;
+      await until('the job running', async () => ((await of(id)) === 'running' ? true : undefined));
+      const cancel = await fetch(`${url}/v1/audio/transcriptions/jobs/${id}/cancel`, { method: 'POST' });
+      expect(cancel.status).toBe(200);
+      expect(((await cancel.json()) as Job).status).toBe('cancelled');
+      const short = (await (await submit(url, speech())).json()) as Job;
+      await until('a later job completed', async () => ((await job(url, short.id)).status === 'completed' ? true : undefined));
+      expect((await job(url, id)).status).toBe('cancelled');
+      expect((await fetch(`${url}/v1/audio/transcriptions/jobs/${id}/result`)).status).toBe(409);
+      expect((await fetch(`${url}/v1/audio/transcriptions/jobs/${id}/cancel`, { method: 'POST' })).status).toBe(409);
+    } finally {
+      status.disconnect();
+    }
   });
 });
 

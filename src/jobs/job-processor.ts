@@ -46,11 +46,29 @@ export class JobProcessor {
     }, () => {});
   }
 
-  async run(id: string, attempt: number, signal: AbortSignal): Promise<void> {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  run(id: string, attempt: number, signal: AbortSignal): Promise<void> {
+    const running = this.runOnce(id, attempt, signal);
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running)).catch(() => {});
+    return running;
+  }
+
+  /**
+   * Resolves when no run is in progress. BullMQ's close() waits for the jobs it knows are running, but a job it
+   * fetched as it closed (with the previous job's completion) can start after: shutdown waits for those too.
+   */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async runOnce(id: string, attempt: number, signal: AbortSignal): Promise<void> {
     const status = await this.store.start(id, REPLICA);
     // Cancelled or deleted while it waited, or finished by a replica whose lock had lapsed.
     if (status !== 'running') return;
     const record = (await this.store.get(id))!;
+    this.logger.log(`job ${id} started on ${REPLICA} (attempt ${attempt})`);
     const abort = new AbortController();
     const cancelled = () => abort.abort(new Error('cancelled'));
     signal.addEventListener('abort', cancelled, { once: true });
@@ -93,6 +111,7 @@ export class JobProcessor {
         }
         throw new UnrecoverableError((e as Error).message);
       }
+      this.logger.warn(`job ${id} attempt ${attempt} failed on ${REPLICA}, to be retried: ${(e as Error).message}`);
       await this.store.setFields(id, { status: 'queued' });
       throw e;
     } finally {

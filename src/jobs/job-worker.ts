@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Worker } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
 import { ModelService } from '../model/model.service.js';
@@ -18,6 +18,7 @@ export class JobWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private worker?: Worker;
   private connection?: Redis;
   private waitForModel?: NodeJS.Timeout;
+  private closing = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -41,7 +42,7 @@ export class JobWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // ioredis reconnects by itself after an outage.
     this.connection = new Redis(this.config.redisUrl!, { maxRetriesPerRequest: null });
     this.connection.on('error', () => {});
-    this.worker = new Worker(QUEUE_NAME, (job, _token, signal) => this.processor.run(String(job.data.id), job.attemptsMade + 1, signal ?? new AbortController().signal), {
+    this.worker = new Worker(QUEUE_NAME, (job, token, signal) => this.process(job, token, signal), {
       connection: this.connection,
       concurrency: this.config.jobsConcurrency,
       lockDuration,
@@ -52,12 +53,24 @@ export class JobWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.log(`job worker started: up to ${this.config.jobsConcurrency} job(s) at once, lock ${this.config.jobsLockS} s`);
   }
 
+  private async process(job: Job<{ id: string }>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+    // A job BullMQ hands over while this replica closes (fetched with the previous one's completion) goes straight
+    // back to the backlog for another replica, without costing it an attempt.
+    if (this.closing && token) {
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    await this.processor.run(String(job.data.id), job.attemptsMade + 1, signal ?? new AbortController().signal);
+  }
+
   /** Stops taking jobs and waits for the running ones (the shutdown timeout bounds the wait; see graceful-shutdown.ts). */
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.waitForModel);
+    this.closing = true;
     if (!this.worker) return;
     this.logger.log('job worker closing: no new jobs; finishing the running ones');
     await this.worker.close();
+    await this.processor.idle();
     this.connection?.disconnect();
   }
 }
