@@ -199,6 +199,15 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
     expect(ready.details.jobs.redis).toBe('connected');
   });
 
+  it('/metrics counts the backlog (shared, read from Redis) and the jobs this replica finished', async () => {
+    const text = await (await fetch(`${a}/metrics`)).text();
+    expect(text).toMatch(/^parakeet_jobs_backlog \d+$/m);
+    expect(text).toMatch(/^parakeet_jobs_running \d+$/m);
+    const completed = /^parakeet_jobs_total\{status="completed"\} (\d+)$/m.exec(text);
+    expect(Number(completed?.[1])).toBeGreaterThan(0);
+    expect(text).toMatch(/^parakeet_job_duration_seconds_count\{status="completed"\} \d+$/m);
+  });
+
   it('undecodable audio fails once with the REST API error; result, list, cancel and delete', async () => {
     const res = await submit(a, new TextEncoder().encode('this is not audio at all, just text'));
     expect(res.status).toBe(202);
