@@ -285,7 +285,9 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
   });
 });
 
-describe('a replica with the default address checks', () => {
+describe('a replica with API keys and the default address checks (runs no jobs)', () => {
+  const KEY = { authorization: 'Bearer key-one' };
+  const OTHER = { authorization: 'Bearer key-two' };
   let redis: RedisServer;
   let dir: string;
   let server: ServerProcess;
@@ -298,11 +300,11 @@ describe('a replica with the default address checks', () => {
   it('refuses a webhook_url to a loopback or private address with 400', async () => {
     redis = await startRedis();
     dir = mkdtempSync(join(tmpdir(), 'parakeet-jobs-'));
-    server = startServer({ PARAKEET_REDIS_URL: redis.url, PARAKEET_JOBS_DIR: dir, PARAKEET_JOBS_CONCURRENCY: '0', PARAKEET_JOBS_WEBHOOK_SECRET: SECRET });
+    server = startServer({ PARAKEET_REDIS_URL: redis.url, PARAKEET_JOBS_DIR: dir, PARAKEET_JOBS_CONCURRENCY: '0', PARAKEET_JOBS_WEBHOOK_SECRET: SECRET, PARAKEET_API_KEYS: 'key-one,key-two', PARAKEET_JOBS_MAX_QUEUED: '3' });
     const url = await server.url;
-    await until('Redis connected', async () => ((await submit(url, speech())).status === 202 ? true : undefined), 30_000);
+    await until('Redis connected', async () => ((await submit(url, speech(), {}, KEY)).status === 202 ? true : undefined), 30_000);
     for (const target of ['http://127.0.0.1:9/hook', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest', 'http://[::1]/x']) {
-      const res = await submit(url, speech(), { webhook_url: target });
+      const res = await submit(url, speech(), { webhook_url: target }, KEY);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { param: string } }).error.param).toBe('webhook_url');
     }
@@ -312,7 +314,7 @@ describe('a replica with the default address checks', () => {
     try {
       // A literal address is refused as given; a name is refused by the address it resolves to.
       for (const target of [`http://127.0.0.1:${port}/speech.wav`, `http://localhost:${port}/speech.wav`, 'http://10.1.2.3/a.wav']) {
-        const res = await submit(url, new Uint8Array(0), { audio_url: target }, {}, false);
+        const res = await submit(url, new Uint8Array(0), { audio_url: target }, KEY, false);
         expect(res.status).toBe(400);
         expect(((await res.json()) as { error: { param: string } }).error.param).toBe('audio_url');
       }
@@ -321,15 +323,38 @@ describe('a replica with the default address checks', () => {
     }
   });
 
+  it('a key sees only its own jobs, and has a quota of queued jobs', async () => {
+    const url = await server.url;
+    const list = async (headers: Record<string, string>) => ((await (await fetch(`${url}/v1/audio/transcriptions/jobs`, { headers })).json()) as { data: Job[] }).data;
+    const mine = await list(KEY);
+    expect(mine).toHaveLength(1);
+    expect(await list(OTHER)).toEqual([]);
+    const id = mine[0].id;
+    expect((await fetch(`${url}/v1/audio/transcriptions/jobs/${id}`, { headers: KEY })).status).toBe(200);
+    for (const path of [id, `${id}/result`]) expect((await fetch(`${url}/v1/audio/transcriptions/jobs/${path}`, { headers: OTHER })).status).toBe(404);
+    expect((await fetch(`${url}/v1/audio/transcriptions/jobs/${id}`, { method: 'DELETE', headers: OTHER })).status).toBe(404);
+    expect((await fetch(`${url}/v1/audio/transcriptions/jobs/${id}`)).status).toBe(401);
+    // PARAKEET_JOBS_MAX_QUEUED=3 per key: this replica runs no jobs, so they stay queued.
+    expect((await submit(url, speech(), {}, KEY)).status).toBe(202);
+    expect((await submit(url, speech(), {}, KEY)).status).toBe(202);
+    const over = await submit(url, speech(), {}, KEY);
+    expect(over.status).toBe(429);
+    expect(((await over.json()) as { error: { code: string } }).error.code).toBe('job_quota_exceeded');
+    expect((await submit(url, speech(), {}, OTHER)).status).toBe(202);
+    // A cancelled job leaves the quota.
+    expect((await fetch(`${url}/v1/audio/transcriptions/jobs/${id}/cancel`, { method: 'POST', headers: KEY })).status).toBe(200);
+    expect((await submit(url, speech(), {}, KEY)).status).toBe(202);
+  });
+
   it('answers 503 while Redis is down and reconnects by itself', async () => {
     const url = await server.url;
     const port = Number(new URL(redis.url).port);
     await redis.stop();
-    await until('a 503 while Redis is down', async () => ((await submit(url, speech())).status === 503 ? true : undefined), 30_000);
-    const res = await submit(url, speech());
+    await until('a 503 while Redis is down', async () => ((await submit(url, speech(), {}, KEY)).status === 503 ? true : undefined), 30_000);
+    const res = await submit(url, speech(), {}, KEY);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('jobs_unavailable');
     redis = await startRedis(port);
-    await until('a 202 after Redis is back', async () => ((await submit(url, speech())).status === 202 ? true : undefined), 60_000);
+    await until('a 202 after Redis is back', async () => ((await submit(url, speech(), {}, KEY)).status === 202 ? true : undefined), 60_000);
   });
 });
 
