@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +104,7 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
     audioBase = `http://127.0.0.1:${(audioServer.address() as { port: number }).port}`;
     hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
     env = {
+      PARAKEET_METRICS_DIR: join(dir, 'metrics'),
       PARAKEET_REDIS_URL: redis.url,
       PARAKEET_JOBS_DIR: dir,
       PARAKEET_JOBS_LOCK_S: '2',
@@ -111,7 +113,7 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
       PARAKEET_JOBS_ALLOW_PRIVATE_URLS: 'true',
       PARAKEET_DECODING: 'greedy',
     };
-    for (let i = 0; i < 2; i++) servers.push(startServer(env));
+    for (let i = 0; i < 2; i++) servers.push(startServer({ ...env, PARAKEET_METRICS_DIR: join(dir, `metrics-${i}`) }));
     [a, b] = await Promise.all(servers.map((s) => s.url));
     await Promise.all([waitForReady(a, 60_000), waitForReady(b, 60_000)]);
   });
@@ -251,6 +253,11 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
       servers[0].child.kill('SIGTERM');
       const { code } = await servers[0].exit;
       expect(code).toBe(0);
+      // npm run metrics:report counts job lines: one per job A finished, under the endpoint `jobs`.
+      const report = JSON.parse(execFileSync(process.execPath, ['dist/scripts/metrics-report.js', '--dir', join(dir, 'metrics-0'), '--json', '--windows', '1h'], { encoding: 'utf8' })) as { windows: Array<{ byEndpoint: Record<string, { requests: number; ok: number }> }> };
+      const jobLines = report.windows[0].byEndpoint.jobs;
+      expect(jobLines.ok).toBe(completions(servers[0].log()).length);
+      expect(jobLines.requests - jobLines.ok).toBe(1); // the undecodable upload
       // What ran when the signal came was finished; nothing was left half-done; the rest stayed in the backlog.
       const after = await Promise.all(ids.map(of));
       for (const id of running) expect(await of(id)).toBe('completed');

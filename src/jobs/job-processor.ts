@@ -7,6 +7,8 @@ import { AppConfig } from '../config/app-config.js';
 import { ChunkedTranscriber } from '../scheduler/chunked-transcriber.js';
 import { AudioStore } from './audio-store.js';
 import { JobStore } from './job-store.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { RequestOutcome } from '../metrics/metric-line.js';
 import { JobMetrics } from './job-metrics.js';
 import { jobView } from './job-record.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -34,6 +36,7 @@ export class JobProcessor {
     private readonly audio: AudioService,
     private readonly chunked: ChunkedTranscriber,
     private readonly metrics: JobMetrics,
+    private readonly lines: MetricsService,
     private readonly webhooks: WebhookSender,
   ) {}
 
@@ -77,6 +80,7 @@ export class JobProcessor {
       void this.store.get(id).then((r) => (!r || r.status === 'cancelled') && cancelled(), () => {});
     }, 500);
     const started = performance.now();
+    let outcome: RequestOutcome = {};
     try {
       if (!(await this.files.readResult(id))) {
         const decoded = await this.audio.decode(await this.files.readAudio(id), abort.signal, this.config.jobsMaxAudioSeconds);
@@ -92,9 +96,18 @@ export class JobProcessor {
           onText: () => void this.store.setFields(id, { progress: Math.min(0.99, 0.05 + (0.9 * ++done) / chunks).toFixed(2) }).catch(() => {}),
         });
         await this.files.writeResultOnce(id, result.transcript);
+        outcome = {
+          audioSeconds: decoded.duration,
+          preprocessMs: decoded.decodeMs + result.timings.featurizeMs,
+          inferenceMs: result.timings.encoderMs + result.timings.decodeMs,
+          queueWaitMs: result.queueWaitMs,
+          batchSize: result.batchSize,
+          lane: result.lane,
+        };
       }
       if (await this.store.finish(id, record.owner, 'completed', { progress: '1' })) {
         this.metrics.finished('completed', (performance.now() - started) / 1000);
+        this.lines.recordJob({ code: 200, jobId: id, totalMs: performance.now() - started, outcome });
         this.logger.log(`job ${id} completed on ${REPLICA} (attempt ${attempt})`);
         await this.files.removeAudio(id);
         this.notify(id);
@@ -106,6 +119,7 @@ export class JobProcessor {
         const error = e instanceof ApiError ? errorBody(e.message, e.type, e.code, e.param) : errorBody('Transcription failed.', 'server_error', 'job_failed');
         if (await this.store.finish(id, record.owner, 'failed', { error: JSON.stringify(error.error) })) {
           this.metrics.finished('failed', (performance.now() - started) / 1000);
+          this.lines.recordJob({ code: e instanceof ApiError ? e.status : 500, jobId: id, totalMs: performance.now() - started, outcome });
           this.logger.warn(`job ${id} failed on ${REPLICA} (attempt ${attempt}): ${(e as Error).message}`);
           this.notify(id);
         }

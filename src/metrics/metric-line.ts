@@ -12,7 +12,8 @@ export interface MetricLine {
   duration_total_s: number;
   queue_wait_s: number | null;
   model: string | null;
-  endpoint: 'transcriptions' | 'realtime';
+  /** `jobs`: one line per finished asynchronous job (request_id is the job id), written by the replica that ran it. */
+  endpoint: 'transcriptions' | 'realtime' | 'jobs';
   request_id: string;
   batch_size: number | null;
   lane: number | null;

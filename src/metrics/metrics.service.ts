@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAbsolute, join } from 'node:path';
 import { PROJECT_ROOT } from '../common/project-paths.js';
 import { AppConfig } from '../config/app-config.js';
-import { metricLine, type RequestOutcome } from './metric-line.js';
+import { metricLine, type MetricLine, type RequestOutcome } from './metric-line.js';
 import { MetricsFile } from './metrics-file.js';
 import { ServiceMetrics } from './service-metrics.js';
 
@@ -84,6 +84,12 @@ export class MetricsService implements OnApplicationShutdown {
     this.writeLine({ code: fields.code, requestId: fields.requestId, totalMs: fields.totalMs, outcome: fields.outcome, endpoint: 'realtime' });
   }
 
+  /** An asynchronous job finished here (code 200) or failed for good (its error's status). */
+  recordJob(fields: { code: number; jobId: string; totalMs: number; outcome: RequestOutcome }): void {
+    if (fields.code < 400 && fields.outcome.audioSeconds) this.prometheus.audioSeconds.inc({ endpoint: 'jobs' }, fields.outcome.audioSeconds);
+    this.writeLine({ code: fields.code, requestId: fields.jobId, totalMs: fields.totalMs, outcome: fields.outcome, endpoint: 'jobs' });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.file.close();
   }
@@ -100,7 +106,7 @@ export class MetricsService implements OnApplicationShutdown {
     this.writeLine({ code, endpoint, requestId: String(request.id), totalMs: reply.elapsedTime, outcome });
   }
 
-  private writeLine(fields: { code: number; endpoint: 'transcriptions' | 'realtime'; requestId: string; totalMs: number; outcome?: RequestOutcome }): void {
+  private writeLine(fields: { code: number; endpoint: MetricLine['endpoint']; requestId: string; totalMs: number; outcome?: RequestOutcome }): void {
     this.file.write(metricLine({ now: new Date(), ...fields, model: this.model.name, provider: this.model.provider }));
   }
 }
