@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 /**
  * What `npm test` needs beyond `npm ci`, checked before the tests run (`pretest`) so a fresh machine gets one
@@ -26,7 +27,12 @@ const executable = (path: string) => {
 // The web page's test drives this browser (test/web-page.e2e-spec.ts reads the same variable).
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const REQUIREMENTS: Requirement[] = [{ what: `Chromium at ${chromium} (the web page's browser test; another binary: CHROMIUM_PATH)`, debian: 'chromium', present: () => executable(chromium) }];
+const onPath = (name: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir && executable(join(dir, name)));
+
+const REQUIREMENTS: Requirement[] = [
+  { what: `Chromium at ${chromium} (the web page's browser test; another binary: CHROMIUM_PATH)`, debian: 'chromium', present: () => executable(chromium) },
+  { what: 'redis-server on PATH (the jobs test starts its own)', debian: 'redis-server', present: () => onPath('redis-server') },
+];
 
 const missing = REQUIREMENTS.filter((r) => !r.present());
 if (!missing.length) process.exit(0);
