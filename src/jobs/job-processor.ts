@@ -10,8 +10,7 @@ import { JobStore } from './job-store.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { RequestOutcome } from '../metrics/metric-line.js';
 import { JobMetrics } from './job-metrics.js';
-import { jobView } from './job-record.js';
-import { WebhookSender } from './webhook-sender.js';
+import { WebhookQueue } from './webhook-queue.js';
 
 /** Jobs take their fair turns as one client of their own, beside (and strictly below) live traffic. */
 export const JOBS_CLIENT = 'jobs';
@@ -37,16 +36,16 @@ export class JobProcessor {
     private readonly chunked: ChunkedTranscriber,
     private readonly metrics: JobMetrics,
     private readonly lines: MetricsService,
-    private readonly webhooks: WebhookSender,
+    private readonly webhooks: WebhookQueue,
   ) {}
 
-  /** Delivery runs beside the worker's next job rather than holding its slot through retries. */
-  private notify(id: string): void {
-    void this.store.get(id).then(async (r) => {
-      if (!r?.webhook_url) return;
-      const event = { type: `transcription.job.${r.status}`, data: jobView(r) };
-      if (!(await this.webhooks.deliver(r.webhook_url, event))) this.logger.warn(`job ${id}: webhook not delivered`);
-    }, () => {});
+  /**
+   * Before the run returns, so that BullMQ completes the job only once its webhook is queued: a replica that dies
+   * in between leaves the job to be run again, which then only asks for the webhook (see runOnce).
+   */
+  private async notify(id: string): Promise<void> {
+    const record = await this.store.get(id);
+    if (record) await this.webhooks.enqueue(record);
   }
 
   private readonly inFlight = new Set<Promise<void>>();
@@ -68,7 +67,9 @@ export class JobProcessor {
 
   private async runOnce(id: string, attempt: number, signal: AbortSignal): Promise<void> {
     const status = await this.store.start(id, REPLICA);
-    // Cancelled or deleted while it waited, or finished by a replica whose lock had lapsed.
+    // Cancelled or deleted while it waited, or finished by a replica that died (or whose lock lapsed) before
+    // BullMQ heard of it: that replica may not have queued the webhook yet.
+    if (status === 'completed' || status === 'failed') await this.notify(id);
     if (status !== 'running') return;
     const record = (await this.store.get(id))!;
     this.logger.log(`job ${id} started on ${REPLICA} (attempt ${attempt})`);
@@ -110,7 +111,7 @@ export class JobProcessor {
         this.lines.recordJob({ code: 200, jobId: id, totalMs: performance.now() - started, outcome });
         this.logger.log(`job ${id} completed on ${REPLICA} (attempt ${attempt})`);
         await this.files.removeAudio(id);
-        this.notify(id);
+        await this.notify(id);
       }
     } catch (e) {
       if (abort.signal.aborted && !signal.aborted) return; // cancelled: the status is already final
@@ -121,7 +122,7 @@ export class JobProcessor {
           this.metrics.finished('failed', (performance.now() - started) / 1000);
           this.lines.recordJob({ code: e instanceof ApiError ? e.status : 500, jobId: id, totalMs: performance.now() - started, outcome });
           this.logger.warn(`job ${id} failed on ${REPLICA} (attempt ${attempt}): ${(e as Error).message}`);
-          this.notify(id);
+          await this.notify(id);
         }
         throw new UnrecoverableError((e as Error).message);
       }

@@ -15,6 +15,7 @@ import { JobWorker } from './job-worker.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
 import { UrlDownloader } from './url-download.js';
+import { WebhookQueue } from './webhook-queue.js';
 import { WebhookSender } from './webhook-sender.js';
 
 /**
@@ -31,7 +32,7 @@ export class JobsModule {
       global: true,
       imports: [AuthModule, ...(enabled ? [AudioModule, SchedulerModule, ModelModule, TranscriptionModule] : [])],
       controllers: [JobsController],
-      providers: enabled ? [JobStore, AudioStore, JobQueue, JobMetrics, WebhookSender, UrlDownloader, JobProcessor, JobWorker, JobRetention, JobsService] : [],
+      providers: enabled ? [JobStore, AudioStore, JobQueue, JobMetrics, WebhookSender, WebhookQueue, UrlDownloader, JobProcessor, JobWorker, JobRetention, JobsService] : [],
       exports: enabled ? [JobsService] : [],
     };
   }

@@ -1,41 +1,25 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { AppConfig } from '../config/app-config.js';
 import { checkTargetUrl, guardedLookup } from './address-guard.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** `X-Parakeet-Signature`: `sha256=` HMAC-SHA256 over `timestamp.body`, so a replayed body with a new timestamp fails. */
 export function webhookSignature(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-/** Posts a job's final state to its webhook_url: signed, retried with backoff, only to allowed addresses. */
+/** One signed POST of a job's final state to its webhook_url, only to allowed addresses; retries are WebhookQueue's. */
 @Injectable()
 export class WebhookSender {
-  private readonly logger = new Logger('Jobs');
-  /** Tries per delivery and the first pause between them (doubled each time). */
-  attempts = 6;
-  firstDelayMs = 1000;
-
   constructor(private readonly config: AppConfig) {}
 
-  async deliver(url: string, event: object): Promise<boolean> {
-    const body = JSON.stringify(event);
-    for (let attempt = 1; attempt <= this.attempts; attempt++) {
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      try {
-        const status = await this.post(url, body, timestamp);
-        if (status >= 200 && status < 300) return true;
-        this.logger.warn(`webhook ${url}: HTTP ${status} (try ${attempt} of ${this.attempts})`);
-      } catch (e) {
-        this.logger.warn(`webhook ${url}: ${(e as Error).message} (try ${attempt} of ${this.attempts})`);
-      }
-      if (attempt < this.attempts) await sleep(this.firstDelayMs * 2 ** (attempt - 1));
-    }
-    return false;
+  /** Throws unless the receiver answered 2xx, so that the delivery is tried again. */
+  async deliver(url: string, event: object): Promise<void> {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const status = await this.post(url, JSON.stringify(event), timestamp);
+    if (status < 200 || status >= 300) throw new Error(`HTTP ${status}`);
   }
 
   private post(url: string, body: string, timestamp: string): Promise<number> {
