@@ -112,6 +112,9 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
       PARAKEET_JOBS_WEBHOOK_SECRET: SECRET,
       PARAKEET_JOBS_ALLOW_PRIVATE_URLS: 'true',
       PARAKEET_DECODING: 'greedy',
+      // The live limits, far below the fixture's size and length: jobs have limits of their own.
+      PARAKEET_MAX_UPLOAD_MB: '0.05',
+      PARAKEET_MAX_AUDIO_SECONDS: '2',
     };
     for (let i = 0; i < 2; i++) servers.push(startServer({ ...env, PARAKEET_METRICS_DIR: join(dir, `metrics-${i}`) }));
     [a, b] = await Promise.all(servers.map((s) => s.url));
@@ -170,6 +173,13 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
     await until('every webhook', () => (new Set(hooks.map((h) => h.id)).size >= JOBS ? true : undefined), 60_000);
     expect(hooks.every((h) => h.verified && h.type === 'transcription.job.completed')).toBe(true);
     expect(new Set(hooks.map((h) => h.id))).toEqual(new Set(ids));
+  });
+
+  it('the live limits do not apply to jobs (every job above was over both); the job limits do', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([speech()]), 'speech.wav');
+    expect((await fetch(`${a}/v1/audio/transcriptions`, { method: 'POST', body: form })).status).toBe(413);
+    expect(speech().length).toBeGreaterThan(0.05 * 1024 * 1024);
   });
 
   it('an Idempotency-Key resubmission returns the same job', async () => {
@@ -307,7 +317,7 @@ describe('a replica with API keys and the default address checks (runs no jobs)'
   it('refuses a webhook_url to a loopback or private address with 400', async () => {
     redis = await startRedis();
     dir = mkdtempSync(join(tmpdir(), 'parakeet-jobs-'));
-    server = startServer({ PARAKEET_REDIS_URL: redis.url, PARAKEET_JOBS_DIR: dir, PARAKEET_JOBS_CONCURRENCY: '0', PARAKEET_JOBS_WEBHOOK_SECRET: SECRET, PARAKEET_API_KEYS: 'key-one,key-two', PARAKEET_JOBS_MAX_QUEUED: '3' });
+    server = startServer({ PARAKEET_REDIS_URL: redis.url, PARAKEET_JOBS_DIR: dir, PARAKEET_JOBS_CONCURRENCY: '0', PARAKEET_JOBS_WEBHOOK_SECRET: SECRET, PARAKEET_API_KEYS: 'key-one,key-two', PARAKEET_JOBS_MAX_QUEUED: '3', PARAKEET_JOBS_RETENTION_H: '0.001' });
     const url = await server.url;
     await until('Redis connected', async () => ((await submit(url, speech(), {}, KEY)).status === 202 ? true : undefined), 30_000);
     for (const target of ['http://127.0.0.1:9/hook', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest', 'http://[::1]/x']) {
@@ -351,6 +361,9 @@ describe('a replica with API keys and the default address checks (runs no jobs)'
     // A cancelled job leaves the quota.
     expect((await fetch(`${url}/v1/audio/transcriptions/jobs/${id}/cancel`, { method: 'POST', headers: KEY })).status).toBe(200);
     expect((await submit(url, speech(), {}, KEY)).status).toBe(202);
+    // PARAKEET_JOBS_RETENTION_H=0.001 (3.6 s): the finished (cancelled) job goes, the queued ones stay.
+    await until('the finished job removed', async () => ((await fetch(`${url}/v1/audio/transcriptions/jobs/${id}`, { headers: KEY })).status === 404 ? true : undefined), 30_000);
+    expect((await list(KEY)).map((j) => j.status)).toEqual(['queued', 'queued', 'queued']);
   });
 
   it('answers 503 while Redis is down and reconnects by itself', async () => {

@@ -12,8 +12,9 @@ export class AudioTooLongError extends ApiError {
   constructor(
     readonly seconds: number,
     readonly limit: number,
+    setting = 'PARAKEET_MAX_AUDIO_SECONDS',
   ) {
-    super(400, `The audio is ${seconds.toFixed(1)} s long; this server accepts at most ${limit} s (PARAKEET_MAX_AUDIO_SECONDS).`, 'audio_too_long', 'file');
+    super(400, `The audio is ${seconds.toFixed(1)} s long; this server accepts at most ${limit} s (${setting}).`, 'audio_too_long', 'file');
     this.name = 'AudioTooLongError';
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { hostname } from 'node:os';
+import { AudioTooLongError } from '../audio/audio-errors.js';
 import { AudioService } from '../audio/audio.service.js';
 import { ApiError, errorBody } from '../common/api-error.js';
 import { AppConfig } from '../config/app-config.js';
@@ -113,8 +114,9 @@ export class JobProcessor {
         await this.files.removeAudio(id);
         await this.notify(id);
       }
-    } catch (e) {
+    } catch (thrown) {
       if (abort.signal.aborted && !signal.aborted) return; // cancelled: the status is already final
+      const e = thrown instanceof AudioTooLongError ? new AudioTooLongError(thrown.seconds, thrown.limit, 'PARAKEET_JOBS_MAX_AUDIO_SECONDS') : thrown;
       const last = attempt >= this.config.jobsAttempts;
       if (isPermanent(e) || last) {
         const error = e instanceof ApiError ? errorBody(e.message, e.type, e.code, e.param) : errorBody('Transcription failed.', 'server_error', 'job_failed');
