@@ -1,10 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { statSync } from 'node:fs';
 import { HostResources } from '../common/host-resources.js';
 import { AppConfig } from '../config/app-config.js';
 import { chooseDecoding } from './decoding-choice.js';
 import { laneLayout, type LaneLayout } from './lane-layout.js';
-import { inspectModelDirectory, modelFiles, type InspectedModel } from './model-directory.js';
+import { inspectModelDirectory, modelFiles, modelWeightBytes, type InspectedModel } from './model-directory.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelDownloader } from './model-downloader.js';
 import { chooseModel, hubCacheDir, type ModelSource } from './model-resolver.js';
@@ -201,7 +200,7 @@ export class ModelService implements OnApplicationShutdown {
       threads: this.config.ortIntraOpNumThreads,
       cores: this.host.cores(),
       memoryBytes: this.host.memoryBytes(),
-      modelBytes: statSync(files.encoder).size + statSync(files.decoderJoint).size,
+      modelBytes: modelWeightBytes(files),
     };
     const layoutOn = (provider: string) => laneLayout({ ...machine, provider });
     // The layout depends on where the sessions land, known only once the first lane has loaded: it starts
