@@ -29,7 +29,14 @@ export class ServiceMetrics {
   readonly modelLoadSeconds = new Gauge({ name: 'parakeet_model_load_seconds', help: 'Seconds the last model load took (sessions and warm-up)', registers: [this.registry] });
   readonly modelInfo = new Gauge({ name: 'parakeet_model_info', help: 'The served model and provider (value 1)', labelNames: ['model', 'provider', 'lanes'] as const, registers: [this.registry] });
 
-  constructor(live: { queueDepth: () => number; activeSessions: () => number; busyLanes: () => number; droppedLines: () => number }) {
+  constructor(live: {
+    queueDepth: () => number;
+    activeSessions: () => number;
+    busyLanes: () => number;
+    droppedLines: () => number;
+    /** Absent on the CPU: the family then has no samples and nothing is queried. */
+    gpuMemory?: () => Promise<{ device: string; usedBytes: number; totalBytes: number; processBytes: number | null }[]>;
+  }) {
     let dropped = 0;
     new Counter({
       name: 'parakeet_metric_lines_dropped_total',
@@ -44,6 +51,20 @@ export class ServiceMetrics {
     new Gauge({ name: 'parakeet_queue_depth', help: 'Requests waiting in the scheduler queue', registers: [this.registry], collect() { this.set(live.queueDepth()); } });
     new Gauge({ name: 'parakeet_busy_lanes', help: 'Runner lanes running a batch', registers: [this.registry], collect() { this.set(live.busyLanes()); } });
     new Gauge({ name: 'parakeet_realtime_sessions', help: 'Open realtime WebSocket sessions', registers: [this.registry], collect() { this.set(live.activeSessions()); } });
+    new Gauge({
+      name: 'parakeet_gpu_memory_bytes',
+      help: 'GPU memory by device: used and total on the card, and held by this process (nvidia-smi; GPU providers only)',
+      labelNames: ['device', 'kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of (await live.gpuMemory?.()) ?? []) {
+          this.set({ device: s.device, kind: 'used' }, s.usedBytes);
+          this.set({ device: s.device, kind: 'total' }, s.totalBytes);
+          if (s.processBytes !== null) this.set({ device: s.device, kind: 'process' }, s.processBytes);
+        }
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
   }
 }

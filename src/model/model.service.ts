@@ -7,6 +7,7 @@ import { inspectModelDirectory, modelFiles, modelWeightBytes, type InspectedMode
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelDownloader } from './model-downloader.js';
 import { chooseModel, hubCacheDir, type ModelSource } from './model-resolver.js';
+import { GpuMemoryProbe } from './gpu-memory.js';
 import { ServiceDownloadLog } from './service-download-log.js';
 import { parseSessionConfig, providerPlan } from './provider-chain.js';
 import { ModelRunner, RunnerUnavailableError } from './runner/model-runner.js';
@@ -237,6 +238,10 @@ export class ModelService implements OnApplicationShutdown {
       this.layout = layout;
       this.info = this.lanes[0].info!;
       this.state = 'ready';
+      if (/cuda|tensorrt/.test(this.info.provider)) {
+        const probe = new GpuMemoryProbe();
+        this.metrics.live.gpuMemory = () => probe.sample();
+      }
       if (this.info.provider.startsWith('tensorrt')) {
         this.warnOnce(
           'TensorRT runs without fp16, engine cache or timing cache: onnxruntime-node 1.30 forwards only the device id to TensorRT (TRT_ENGINE_CACHE / TRT_TIMING_CACHE are not applied); engines are rebuilt at every start',
