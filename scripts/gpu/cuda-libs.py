@@ -9,13 +9,15 @@ import site
 import sys
 
 WANTED = ['libcudart.so.13', 'libcublas.so.13', 'libcublasLt.so.13', 'libcurand.so.10', 'libcufft.so.12', 'libcudnn.so.9']
-roots = [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)]
+site_dirs = [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)]
+# Narrow places first (pip's nvidia-* packages, torch/lib): a recursive search of all site-packages is slow.
+roots = [os.path.join(p, 'nvidia') for p in site_dirs if os.path.isdir(os.path.join(p, 'nvidia'))]
 try:
     import torch  # noqa: F401  (only to find its lib folder)
     roots.append(os.path.join(os.path.dirname(torch.__file__), 'lib'))
 except Exception:
     pass
-roots += sorted(glob.glob('/usr/local/cuda*/lib64')) + ['/usr/lib/x86_64-linux-gnu']
+roots += sorted(glob.glob('/usr/local/cuda*/lib64')) + ['/usr/lib/x86_64-linux-gnu'] + site_dirs
 
 dirs = []
 for lib in WANTED:
