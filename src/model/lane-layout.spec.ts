@@ -21,6 +21,10 @@ describe('laneLayout', () => {
     expect(layout).toMatchObject({ lanes: 1, threads: 16 });
     expect(layout.reason).toContain('memory for 1 lane');
     expect(laneLayout({ ...base, memoryBytes: GiB, modelBytes: 4 * GiB })).toMatchObject({ lanes: 1 });
+    // The Parakeet-size model (2.51 GB with encoder-model.onnx.data) on this 2-core, 24 GiB machine: memory for 2
+    // single-threaded lanes (measured 2.4 GiB each, docs/gpu.md); on 16 GiB only one lane fits.
+    expect(laneLayout({ ...base, modelBytes: 2.51e9 })).toMatchObject({ lanes: 2, threads: 1 });
+    expect(laneLayout({ ...base, cores: 8, memoryBytes: 16 * GiB, modelBytes: 2.51e9 })).toMatchObject({ lanes: 1, threads: 8 });
   });
 
   it('one lane with one thread on a GPU unless set', () => {
