@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { laneLayout } from './lane-layout.js';
+import { laneLayout, withExpressLanes } from './lane-layout.js';
 
 const GiB = 2 ** 30;
 const base = { lanes: 'auto', threads: 'auto', provider: 'cpu', cores: 2, memoryBytes: 24 * GiB, modelBytes: 18e6 } as const;
@@ -36,5 +36,18 @@ describe('laneLayout', () => {
     expect(laneLayout({ ...base, lanes: 3, threads: 5 })).toMatchObject({ lanes: 3, threads: 5 });
     expect(laneLayout({ ...base, cores: 8, lanes: 2 })).toMatchObject({ lanes: 2, threads: 4 });
     expect(laneLayout({ ...base, cores: 2, lanes: 4 })).toMatchObject({ lanes: 4, threads: 1 });
+  });
+
+  it('adds one express lane on the CPU where memory holds it, none on a GPU, and the number set when given', () => {
+    const cpu = laneLayout(base);
+    const facts = { express: 'auto', provider: 'cpu', memoryBytes: 24 * GiB, modelBytes: 18e6 } as const;
+    expect(withExpressLanes(cpu, facts)).toMatchObject({ lanes: 3, threads: 1, express: 1 });
+    expect(withExpressLanes(cpu, facts).reason).toContain('1 express lane');
+    expect(withExpressLanes(laneLayout({ ...base, provider: 'cuda' }), { ...facts, provider: 'cuda' })).toMatchObject({ lanes: 1, express: 0 });
+    // The Parakeet-size model on 24 GiB: memory for two lanes, and they are the regular ones.
+    const big = laneLayout({ ...base, modelBytes: 2.51e9 });
+    expect(withExpressLanes(big, { ...facts, modelBytes: 2.51e9 })).toMatchObject({ lanes: 2, express: 0 });
+    expect(withExpressLanes(cpu, { ...facts, express: 0 })).toMatchObject({ lanes: 2, express: 0 });
+    expect(withExpressLanes(cpu, { ...facts, express: 2 })).toMatchObject({ lanes: 4, express: 2 });
   });
 });

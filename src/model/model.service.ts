@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { HostResources } from '../common/host-resources.js';
 import { AppConfig } from '../config/app-config.js';
 import { chooseDecoding } from './decoding-choice.js';
-import { laneLayout, type LaneLayout } from './lane-layout.js';
+import { laneLayout, withExpressLanes, type LaneLayout } from './lane-layout.js';
 import { inspectModelDirectory, modelFiles, modelWeightBytes, type InspectedModel } from './model-directory.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelDownloader } from './model-downloader.js';
@@ -120,6 +120,11 @@ export class ModelService implements OnApplicationShutdown {
     return this.layout?.lanes ?? 1;
   }
 
+  /** Of those, lanes kept for short work: batches of long items never take them. */
+  get expressLanes(): number {
+    return this.layout?.express ?? 0;
+  }
+
   /** Requests in flight per lane (for tests and diagnostics). */
   get laneLoad(): number[] {
     return this.lanes.map((l) => l.inFlight);
@@ -235,7 +240,12 @@ export class ModelService implements OnApplicationShutdown {
         this.lanes = Array.from({ length: layout.lanes }, () => lane(layout.threads));
         await Promise.all(this.lanes.map((l) => l.start()));
       }
-      this.layout = layout;
+      // Express lanes follow once the provider is known (a CPU-only rule), with the other lanes' threads.
+      const express = withExpressLanes(layout, { express: this.config.expressLanes, provider: this.lanes[0].info!.provider, memoryBytes: machine.memoryBytes, modelBytes: machine.modelBytes });
+      const extra = Array.from({ length: express.express }, () => lane(layout.threads));
+      this.lanes.push(...extra);
+      await Promise.all(extra.map((l) => l.start()));
+      this.layout = express;
       this.info = this.lanes[0].info!;
       this.state = 'ready';
       if (/cuda|tensorrt/.test(this.info.provider)) {

@@ -180,15 +180,16 @@ export class PriorityQueue<T extends QueueItem> {
 
   /**
    * Removes and returns up to `max` items for one batch, taken turn by turn: the leader's class first, then the
-   * less urgent ones. `joins(item, batch)` may refuse an item (its flow keeps its turn for a later batch).
+   * less urgent ones. `joins(item, batch)` may refuse an item (its flow keeps its turn for a later batch), and so
+   * may `eligible(item)`, which the leader must pass too (an empty batch when nothing is eligible).
    */
-  takeBatch(max: number, joins: (item: T, batch: readonly T[]) => boolean = () => true): T[] {
+  takeBatch(max: number, joins: (item: T, batch: readonly T[]) => boolean = () => true, eligible: (item: T) => boolean = () => true): T[] {
     const batch: T[] = [];
     for (const p of PRIORITIES) {
       const fairClass = this.classes.get(p)!;
       for (;;) {
         if (batch.length >= max) return batch;
-        const item = fairClass.next((candidate) => batch.length === 0 || joins(candidate, batch));
+        const item = fairClass.next((candidate) => eligible(candidate) && (batch.length === 0 || joins(candidate, batch)));
         if (!item) break;
         fairClass.take(item);
         this.count--;
