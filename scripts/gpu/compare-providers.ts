@@ -1,3 +1,4 @@
+import { editDistance } from '../../src/asr/word-error-rate.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -62,15 +63,6 @@ async function tokens(dir: string, provider: string, clips: { samples: Float32Ar
   return { provider: engine.info.provider, loadMs, out };
 }
 
-function editDistance(a: number[], b: number[]): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
 
 const clips = clipSet();
 const a = await tokens(values.model, values.provider!, clips);
