@@ -16,14 +16,17 @@ describe('laneLayout', () => {
   });
 
   it('takes no more lanes than half the memory holds at twice the model files each', () => {
-    // The real Parakeet fp32 (2.4 GB) on 16 cores and 16 GiB: 8 GiB / 4.8 GB → 1 lane with all 16 threads.
-    const layout = laneLayout({ ...base, cores: 16, memoryBytes: 16 * GiB, modelBytes: 2.4e9 });
+    // A 600 MB model on 16 cores and 4 GiB: 2 GiB / 1.2 GB → 1 lane with all 16 threads.
+    const layout = laneLayout({ ...base, cores: 16, memoryBytes: 4 * GiB, modelBytes: 6e8 });
     expect(layout).toMatchObject({ lanes: 1, threads: 16 });
     expect(layout.reason).toContain('memory for 1 lane');
-    expect(laneLayout({ ...base, memoryBytes: GiB, modelBytes: 4 * GiB })).toMatchObject({ lanes: 1 });
-    // The Parakeet-size model (2.51 GB with encoder-model.onnx.data) on this 2-core, 24 GiB machine: memory for 2
-    // single-threaded lanes (measured 2.4 GiB each, docs/gpu.md); on 16 GiB only one lane fits.
-    expect(laneLayout({ ...base, modelBytes: 2.51e9 })).toMatchObject({ lanes: 2, threads: 1 });
+    expect(laneLayout({ ...base, memoryBytes: 0.5 * GiB, modelBytes: 0.5 * GiB })).toMatchObject({ lanes: 1 });
+  });
+
+  it('gives a model over 1 GiB one lane with every core as a thread (as fast as a lane per core here, at half the memory)', () => {
+    // The Parakeet-size model (2.51 GB with encoder-model.onnx.data) on this 2-core, 24 GiB machine (docs/gpu.md).
+    expect(laneLayout({ ...base, modelBytes: 2.51e9 })).toMatchObject({ lanes: 1, threads: 2 });
+    expect(laneLayout({ ...base, modelBytes: 2.51e9 }).reason).toContain('one lane with every core');
     expect(laneLayout({ ...base, cores: 8, memoryBytes: 16 * GiB, modelBytes: 2.51e9 })).toMatchObject({ lanes: 1, threads: 8 });
   });
 
@@ -44,9 +47,11 @@ describe('laneLayout', () => {
     expect(withExpressLanes(cpu, facts)).toMatchObject({ lanes: 3, threads: 1, express: 1 });
     expect(withExpressLanes(cpu, facts).reason).toContain('1 express lane');
     expect(withExpressLanes(laneLayout({ ...base, provider: 'cuda' }), { ...facts, provider: 'cuda' })).toMatchObject({ lanes: 1, express: 0 });
-    // The Parakeet-size model on 24 GiB: memory for two lanes, and they are the regular ones.
+    // The Parakeet-size model on 24 GiB: one regular lane with both cores, and memory for an express lane beside it;
+    // on 8 GiB none.
     const big = laneLayout({ ...base, modelBytes: 2.51e9 });
-    expect(withExpressLanes(big, { ...facts, modelBytes: 2.51e9 })).toMatchObject({ lanes: 2, express: 0 });
+    expect(withExpressLanes(big, { ...facts, modelBytes: 2.51e9 })).toMatchObject({ lanes: 2, threads: 2, express: 1 });
+    expect(withExpressLanes(big, { ...facts, memoryBytes: 8 * GiB, modelBytes: 2.51e9 })).toMatchObject({ lanes: 1, express: 0 });
     expect(withExpressLanes(cpu, { ...facts, express: 0 })).toMatchObject({ lanes: 2, express: 0 });
     expect(withExpressLanes(cpu, { ...facts, express: 2 })).toMatchObject({ lanes: 4, express: 2 });
   });

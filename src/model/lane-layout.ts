@@ -23,7 +23,14 @@ export interface LaneLayoutInput {
 const MAX_AUTO_LANES = 8;
 
 /**
- * On the CPU, several single-threaded lanes beat one multi-threaded lane for this model size: the encoder
+ * Past this, one lane with every core as a thread: the Parakeet-size model's big matrix products split well across
+ * threads (2 cores: 1 lane × 2 threads 9.7–10.4 RTFx against 2 × 1 10.3–9.6, docs/gpu.md), at half the memory
+ * (2.4 GiB a lane) and half a lone request's latency.
+ */
+const LARGE_MODEL_BYTES = 2 ** 30;
+
+/**
+ * On the CPU, several single-threaded lanes beat one multi-threaded lane for a small model such as the embedded one: the encoder
  * costs the same per frame batched or not, so the gain is parallel batches, and small ops do not split
  * well across threads (measured: 2 lanes × 1 thread 285 RTFx against 1 lane × 2 threads 168 on 2 cores).
  * On a GPU one lane owns the device.
@@ -39,6 +46,9 @@ export function laneLayout(input: LaneLayoutInput): LaneLayout {
   } else if (!onCpu) {
     lanes = 1;
     why = `auto: one lane on ${input.provider}`;
+  } else if (input.modelBytes > LARGE_MODEL_BYTES) {
+    lanes = 1;
+    why = `auto: one lane with every core for a model of ${(input.modelBytes / 2 ** 30).toFixed(1)} GiB`;
   } else {
     const byMemory = lanesByMemory(input.memoryBytes, input.modelBytes);
     lanes = Math.max(1, Math.min(cores, MAX_AUTO_LANES, byMemory));
