@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { wordErrors } from '../src/asr/word-error-rate.js';
@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../src/common/project-paths.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { chooseDecoding } from '../src/model/decoding-choice.js';
 import { laneLayout } from '../src/model/lane-layout.js';
-import { modelFiles } from '../src/model/model-directory.js';
+import { modelFiles, modelWeightBytes } from '../src/model/model-directory.js';
 import { buildClips, toMp3 } from './bench/bench-clips.js';
 import { renderBenchHtml } from './bench/bench-html.js';
 import { limitBatchSizes, parseBenchArgs } from './bench/bench-options.js';
@@ -44,7 +44,7 @@ const layout = laneLayout({
   provider: o.provider,
   cores: host.cores(),
   memoryBytes: host.memoryBytes(),
-  modelBytes: statSync(files.encoder).size + statSync(files.decoderJoint).size,
+  modelBytes: modelWeightBytes(files),
 });
 const totalThreads = layout.lanes * layout.threads;
 say(`${clips.length} clips, ${Math.min(...seconds)}–${Math.max(...seconds)} s, Σ ${totalS} s; ${layout.reason}, batch ≤ ${o.maxBatch}, provider ${o.provider}${o.quick ? ' (--quick)' : ''}`);
@@ -107,10 +107,14 @@ try {
     say(`wav c=${String(concurrency).padStart(2)}: RTFx ${row.rtfx} (${row.audio_per_cpu_s} audio s per server CPU s), p50 ${row.latency_ms.p50} ms, p95 ${row.latency_ms.p95} ms, batch ${row.mean_batch_size}, lane busy ${row.lane_busy_pct} %, CPU ${row.cpu_pct} % (other processes ${row.others_cpu_pct} %), RSS ${row.rss_mb_peak} MiB`);
     await resample(`after wav c=${concurrency}`);
   }
-  const mp3Uploads = clips.map((c) => uploadClip(c.id, toMp3(c), c.seconds, 'audio/mpeg', 'mp3'));
-  mp3 = (await runLevel(server, metricsDir, mp3Uploads, { format: 'mp3', concurrency: o.mp3Concurrency, seconds: o.levelSeconds, lanes })).row;
-  say(`mp3 c=${mp3.concurrency}: RTFx ${mp3.rtfx}, p50 ${mp3.latency_ms.p50} ms, preprocess ${mp3.breakdown?.preprocess_ms} ms/request (WAV at c=${mp3.concurrency}: ${levels.find((l) => l.concurrency === mp3!.concurrency)?.breakdown?.preprocess_ms})`);
-  if (o.mixedLongS > 0) {
+  if (o.mp3) {
+    const mp3Uploads = clips.map((c) => uploadClip(c.id, toMp3(c), c.seconds, 'audio/mpeg', 'mp3'));
+    const row = (await runLevel(server, metricsDir, mp3Uploads, { format: 'mp3', concurrency: o.mp3Concurrency, seconds: o.levelSeconds, lanes })).row;
+    mp3 = row;
+    say(`mp3 c=${row.concurrency}: RTFx ${row.rtfx}, p50 ${row.latency_ms.p50} ms, preprocess ${row.breakdown?.preprocess_ms} ms/request (WAV at c=${row.concurrency}: ${levels.find((l) => l.concurrency === row.concurrency)?.breakdown?.preprocess_ms})`);
+  }
+  // The long uploads are mp3, as people send recordings: skipped with the mp3 row where there is no ffmpeg.
+  if (o.mp3 && o.mixedLongS > 0) {
     mixed = await runMixedLoad(server.url, buildMixedClips(3, o.mixedLongS));
     say(describeMixed(mixed));
   }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { makeTestModel, type TestModelShape } from './test-model/make-test-model.js';
+import { makeTestModel, TEST_MODEL_SHAPES, type TestModelShape } from './test-model/make-test-model.js';
 
 const { values } = parseArgs({
   options: {
@@ -10,14 +10,15 @@ const { values } = parseArgs({
   },
 });
 
-if (!values.out || !['tiny', 'parakeet'].includes(values.shape ?? '') || !/^\d+$/.test(values.seed ?? '')) {
-  console.error('usage: npm run make-test-model -- --out DIR [--shape tiny|parakeet] [--seed N] [--fail-on-marker]');
+if (!values.out || !TEST_MODEL_SHAPES.includes(values.shape as TestModelShape) || !/^\d+$/.test(values.seed ?? '')) {
+  console.error(`usage: npm run make-test-model -- --out DIR [--shape ${TEST_MODEL_SHAPES.join('|')}] [--seed N] [--fail-on-marker]`);
   process.exit(2);
 }
+const started = performance.now();
 const dir = makeTestModel({
   out: values.out,
   shape: values.shape as TestModelShape,
   seed: Number(values.seed),
   failOnMarker: values['fail-on-marker'],
 });
-console.log(`wrote ${dir}`);
+console.log(`wrote ${dir} in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -1,3 +1,4 @@
+import { editDistance } from '../src/asr/word-error-rate.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
@@ -51,15 +52,6 @@ async function transcribeAll(dir: string, clips: Float32Array[]) {
   }
 }
 
-function editDistance(a: number[], b: number[]): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
 
 describe('fp16 conversion (scripts/convert-fp16.ts)', () => {
   let work: string;

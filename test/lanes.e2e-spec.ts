@@ -16,7 +16,7 @@ import { removeTestModels, testModel } from './helpers/test-models.js';
 
 /** A ModelService outside Nest, on a generated model; the hub is never contacted for a set directory. */
 function service(dir: string, lanes: number | 'auto', host = new HostResources(), env: Record<string, string> = {}): ModelService {
-  const config = loadConfig({ PARAKEET_MODEL_DIR: dir, PARAKEET_LANES: String(lanes), PARAKEET_PROVIDER: 'cpu', PARAKEET_MICROBATCH_MAX_BATCH: '4', PARAKEET_METRICS_DIR: TEST_METRICS_DIR, ...env });
+  const config = loadConfig({ PARAKEET_MODEL_DIR: dir, PARAKEET_LANES: String(lanes), PARAKEET_PROVIDER: 'cpu', PARAKEET_MICROBATCH_MAX_BATCH: '4', PARAKEET_METRICS_DIR: TEST_METRICS_DIR, PARAKEET_EXPRESS_LANES: '0', ...env });
   return new ModelService(config as AppConfig, host, new ModelDownloader(new HubClient('http://127.0.0.1:9')), new MetricsService(config as AppConfig));
 }
 
@@ -68,17 +68,20 @@ describe('runner lanes (PARAKEET_LANES)', () => {
     const twoCores = service(dir, 'auto', limited('200000 100000'));
     const oneCore = service(dir, 'auto', limited('50000 100000'));
     const pinned = service(dir, 'auto', limited('200000 100000'), { ORT_INTRA_OP_NUM_THREADS: '2' });
+    // PARAKEET_EXPRESS_LANES=auto adds one lane for short work on top, with the same threads.
+    const express = service(dir, 'auto', limited('200000 100000'), { PARAKEET_EXPRESS_LANES: 'auto' });
     try {
-      await Promise.all([twoCores.load(), oneCore.load(), pinned.load()]);
+      await Promise.all([twoCores.load(), oneCore.load(), pinned.load(), express.load()]);
       expect([twoCores.laneCount, twoCores.layout!.threads, twoCores.laneLoad]).toEqual([2, 1, [0, 0]]);
       expect([oneCore.laneCount, oneCore.layout!.threads, oneCore.laneLoad]).toEqual([1, 1, [0]]);
+      expect([express.laneCount, express.expressLanes, express.layout!.threads, express.laneLoad]).toEqual([3, 1, 1, [0, 0, 0]]);
       expect([pinned.laneCount, pinned.layout!.threads]).toEqual([2, 2]);
       // Both auto lanes really run: two batches are in different worker threads at once.
       const inFlight = [mixedClips(2, 3), mixedClips(2, 4)].map((b) => twoCores.transcribeBatch(b));
       expect(twoCores.laneLoad).toEqual([1, 1]);
       expect((await Promise.all(inFlight)).map((r) => r.lane).sort()).toEqual([0, 1]);
     } finally {
-      await Promise.all([twoCores.onApplicationShutdown(), oneCore.onApplicationShutdown(), pinned.onApplicationShutdown()]);
+      await Promise.all([twoCores.onApplicationShutdown(), oneCore.onApplicationShutdown(), pinned.onApplicationShutdown(), express.onApplicationShutdown()]);
     }
   });
 });

@@ -125,8 +125,8 @@ describe('JSONL metrics, /metrics and request ids', () => {
     ]) {
       expect(before).toContain(`# TYPE ${family} `);
     }
-    // PARAKEET_LANES=auto: one lane per usable core, at most 8.
-    expect(sample(before, 'parakeet_model_info', `model="parakeet-nest-test-tiny",provider="cpu",lanes="${Math.min(8, new HostResources().cores())}"`)).toBe(1);
+    // PARAKEET_LANES=auto: one lane per usable core, at most 8, and PARAKEET_EXPRESS_LANES=auto's one.
+    expect(sample(before, 'parakeet_model_info', `model="parakeet-nest-test-tiny",provider="cpu",lanes="${Math.min(8, new HostResources().cores()) + 1}"`)).toBe(1);
     expect(sample(before, 'parakeet_rejections_total', 'reason="413"')).toBe(1);
     const ok = sample(before, 'parakeet_request_duration_seconds_count', 'endpoint="/v1/audio/transcriptions",status="200"');
     const audio = sample(before, 'parakeet_audio_seconds_total', 'endpoint="transcriptions"');

@@ -43,8 +43,8 @@ describe('start-up', () => {
         details: {
           model: { status: 'up', state: 'ready', source: 'PARAKEET_MODEL_DIR', name: 'parakeet-nest-test-tiny', provider: 'cpu' },
           ffmpeg: { status: 'up', source: 'PATH' },
-          // PARAKEET_LANES=auto: one lane per usable core, at most 8.
-          scheduler: { status: 'up', draining: false, queue_depth: 0, lanes: Math.min(8, new HostResources().cores()) },
+          // PARAKEET_LANES=auto: one lane per usable core, at most 8; PARAKEET_EXPRESS_LANES=auto adds one on the CPU.
+          scheduler: { status: 'up', draining: false, queue_depth: 0, lanes: Math.min(8, new HostResources().cores()) + 1, express_lanes: 1 },
         },
       });
       const missing = await fetch(`${url}/v1/nothing-here`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AudioService } from '../src/audio/audio.service.js';
+import { ModelService } from '../src/model/model.service.js';
 import { AdmissionControl } from '../src/scheduler/admission-control.js';
 import { MicrobatchScheduler } from '../src/scheduler/microbatch-scheduler.js';
 import { startApp, transcribe, type RunningApp } from './helpers/app.js';
@@ -74,7 +75,7 @@ describe('admission by request, before decoding', () => {
 });
 
 describe('fair turns', () => {
-  it('a short clip arriving while three long uploads are chunked is answered before any of them, in a batch of its own', async () => {
+  it('a short clip arriving while three long uploads are chunked is answered before any of them, in a batch of its own, on the express lane', async () => {
     await withServer({}, async (server) => {
       const scheduler = server.app.get(MicrobatchScheduler);
       const mp3 = longSpeechMp3(129);
@@ -82,6 +83,14 @@ describe('fair turns', () => {
       // The long uploads are decoded and their chunks are on the lanes and in the queue.
       for (const end = Date.now() + 30000; scheduler.queued < 6 && Date.now() < end; ) await sleep(10);
       expect(scheduler.queued).toBeGreaterThanOrEqual(6);
+      // Long chunks run on the two regular lanes only; the express lane stays free for the short clip.
+      const model = server.app.get(ModelService);
+      expect([model.laneCount, model.expressLanes]).toEqual([3, 1]);
+      let mostBusy = 0;
+      const sampler = setInterval(() => (mostBusy = Math.max(mostBusy, scheduler.inFlightBatches)), 5);
+      await sleep(300);
+      clearInterval(sampler);
+      expect(mostBusy).toBe(2);
       const short = await upload(server.url, shortClip(), 'short.wav');
       expect(short.status).toBe(200);
       expect(short.body.text).toMatch(/quick brown fox/);

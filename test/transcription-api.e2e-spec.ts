@@ -293,8 +293,8 @@ describe('scheduler over HTTP', () => {
   };
 
   it('drops a disconnected client before its request reaches the model', async () => {
-    // One lane, so that one long request holds it and the next one must queue.
-    const server = await startApp({ PARAKEET_MODEL_DIR: testModel({ shape: 'parakeet', seed: 8 }), PARAKEET_LANES: '1', PARAKEET_MICROBATCH_MAX_BATCH: '1', PARAKEET_CHUNK_SECONDS: '390' });
+    // One lane (no express lane), so that one long request holds it and the next one must queue.
+    const server = await startApp({ PARAKEET_MODEL_DIR: testModel({ shape: 'parakeet', seed: 8 }), PARAKEET_LANES: '1', PARAKEET_EXPRESS_LANES: '0', PARAKEET_MICROBATCH_MAX_BATCH: '1', PARAKEET_CHUNK_SECONDS: '390' });
     try {
       const scheduler = server.app.get(MicrobatchScheduler);
       const before = scheduler.dispatchedRequests;
@@ -317,7 +317,7 @@ describe('scheduler over HTTP', () => {
   });
 
   it('serves higher priorities first', async () => {
-    const server = await startApp({ PARAKEET_MODEL_DIR: testModel({ shape: 'parakeet', seed: 8 }), PARAKEET_LANES: '1', PARAKEET_MICROBATCH_MAX_BATCH: '1', PARAKEET_QUEUE_MAX_FACTOR: '8', PARAKEET_CHUNK_SECONDS: '390' });
+    const server = await startApp({ PARAKEET_MODEL_DIR: testModel({ shape: 'parakeet', seed: 8 }), PARAKEET_LANES: '1', PARAKEET_EXPRESS_LANES: '0', PARAKEET_MICROBATCH_MAX_BATCH: '1', PARAKEET_QUEUE_MAX_FACTOR: '8', PARAKEET_CHUNK_SECONDS: '390' });
     try {
       const scheduler = server.app.get(MicrobatchScheduler);
       const order: string[] = [];

@@ -20,6 +20,8 @@ export interface BenchOptions {
   turns: number;
   repeats: number;
   peer: boolean;
+  /** Upload the clips as mp3 too (ffmpeg's path); off where the host has no ffmpeg (`--no-mp3`, the GPU host). */
+  mp3: boolean;
   /** ONNX Runtime provider for the service and the in-process limit (`cpu`, `cuda`, `tensorrt`). */
   provider: string;
   /** Extra server environment (`--env KEY=VALUE`, repeatable), e.g. PARAKEET_MICROBATCH_WINDOW_MS=5, to try settings. */
@@ -53,6 +55,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       sessions: { type: 'string' },
       turns: { type: 'string' },
       'no-peer': { type: 'boolean', default: false },
+      'no-mp3': { type: 'boolean', default: false },
       provider: { type: 'string', default: 'cpu' },
       'cpu-prof': { type: 'string' },
       env: { type: 'string', multiple: true },
@@ -82,6 +85,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     turns: Number(values.turns ?? (quick ? 3 : 6)),
     repeats: quick ? 2 : 3,
     peer: !values['no-peer'],
+    mp3: !values['no-mp3'],
     provider: values.provider!,
     profileDir: values['cpu-prof'] && resolve(values['cpu-prof']),
     mixedLongS: Number(values['mixed-long-s']),

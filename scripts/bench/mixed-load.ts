@@ -16,7 +16,7 @@ export interface MixedRow {
   short_mixed_count: number;
   /** short_mixed p50 ÷ short_alone p50 (target ≤ 4). */
   short_p50_ratio: number | null;
-  /** Wall time until every long upload was answered, alone and with the short clips beside them. */
+  /** Wall time until every long upload was answered, alone and with the short clips beside them (mean of the rounds). */
   long_alone_s: number;
   long_mixed_s: number;
   long_rtfx_alone: number | null;
@@ -56,10 +56,11 @@ async function longUploads(url: string, clips: MixedClips, count: number, tag: s
 }
 
 /**
- * Three phases on a running server: short clips alone (sequential), the long uploads alone, then the long uploads
- * again with short clips sent one after another (100 ms apart) until the last long upload is answered.
+ * Three phases on a running server: short clips alone (sequential), the long uploads alone, then rounds of the long
+ * uploads again with short clips sent one after another (100 ms apart) until the last long upload is answered,
+ * repeated until at least `minShort` (20) short clips were timed beside them.
  */
-export async function runMixedLoad(url: string, clips: MixedClips, options: { longCount?: number; shortAlone?: number } = {}): Promise<MixedRow> {
+export async function runMixedLoad(url: string, clips: MixedClips, options: { longCount?: number; shortAlone?: number; minShort?: number; maxRounds?: number } = {}): Promise<MixedRow> {
   const longCount = options.longCount ?? 3;
   const statuses: Record<string, number> = {};
   for (let i = 0; i < 3; i++) await timed(url, clips.short, `bench-mixed-warm-${i}`, {});
@@ -67,17 +68,23 @@ export async function runMixedLoad(url: string, clips: MixedClips, options: { lo
   for (let i = 0; i < (options.shortAlone ?? 20); i++) alone.push(await timed(url, clips.short, `bench-mixed-alone-${i}`, statuses));
   const longAlone = await longUploads(url, clips, longCount, 'alone', statuses);
 
+  // Rounds of the long uploads with short clips beside them, until enough short clips were timed for a stable p50.
   const mixed: number[] = [];
-  let done = false;
-  const longs = longUploads(url, clips, longCount, 'mixed', statuses).finally(() => (done = true));
-  // Let the long uploads be decoded and chunked first, as when a person arrives at a busy server.
-  await new Promise((r) => setTimeout(r, 100));
-  for (let i = 0; !done; i++) {
-    const ms = await timed(url, clips.short, `bench-mixed-short-${i}`, statuses);
-    if (!done) mixed.push(ms);
+  const rounds: number[] = [];
+  while (rounds.length < (options.maxRounds ?? 6) && (rounds.length === 0 || mixed.length < (options.minShort ?? 20))) {
+    let done = false;
+    const tag = `mixed${rounds.length}`;
+    const longs = longUploads(url, clips, longCount, tag, statuses).finally(() => (done = true));
+    // Let the long uploads be decoded and chunked first, as when a person arrives at a busy server.
     await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; !done; i++) {
+      const ms = await timed(url, clips.short, `bench-${tag}-short-${i}`, statuses);
+      if (!done) mixed.push(ms);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    rounds.push(await longs);
   }
-  const longMixed = await longs;
+  const longMixed = rounds.reduce((a, b) => a + b, 0) / rounds.length;
   const audio = longCount * clips.long.seconds;
   const shortAlone = summarize(alone);
   const shortMixed = summarize(mixed);

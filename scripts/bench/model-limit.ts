@@ -3,7 +3,7 @@ import { wordErrors } from '../../src/asr/word-error-rate.js';
 import { modelFiles } from '../../src/model/model-directory.js';
 import type { InferenceEngine } from '../../src/model/runner/inference-engine.js';
 import { ModelRunner } from '../../src/model/runner/model-runner.js';
-import type { Decoding } from '../../src/model/runner/runner-protocol.js';
+import type { Decoding, EngineInfo } from '../../src/model/runner/runner-protocol.js';
 import { limitBatchSizes } from './bench-options.js';
 import type { BenchClip } from './bench-clips.js';
 import { median, round1 } from './stats.js';
@@ -126,6 +126,11 @@ export class ModelLimitProbe {
 
   get provider(): string {
     return this.runners[0].info!.provider;
+  }
+
+  /** The first lane's engine: provider, load and warm-up time. */
+  get info(): EngineInfo {
+    return this.runners[0].info!;
   }
 
   get decoding(): string {

@@ -1,10 +1,19 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDecoderJoint } from './decoder-joint-graph.js';
 import { buildEncoder } from './encoder-graph.js';
+import { ExternalDataFile } from './external-data-file.js';
+import { buildFastConformerEncoder } from './fastconformer-graph.js';
+import { FASTCONFORMER_MODELS, type FastConformerModelShape } from './fastconformer-models.js';
 import { SeededRandom } from './random.js';
 
-export type TestModelShape = 'tiny' | 'parakeet';
+/**
+ * tiny, parakeet: the Parakeet I/O contract around a small convolutional encoder (fast, for tests);
+ * parakeet-full: the real architecture at its real size (≈ 618 M parameters, 2.4 GB);
+ * parakeet-mini: the same FastConformer code path scaled down, for tests of that definition.
+ */
+export type TestModelShape = 'tiny' | 'parakeet' | FastConformerModelShape;
+export const TEST_MODEL_SHAPES: readonly TestModelShape[] = ['tiny', 'parakeet', 'parakeet-full', 'parakeet-mini'];
 
 export interface TestModelOptions {
   out: string;
@@ -49,20 +58,38 @@ export function testVocabulary(size: number): string[] {
 export function makeTestModel(options: TestModelOptions): string {
   const shapeName = options.shape ?? 'tiny';
   const seed = options.seed ?? 1;
-  const s = SHAPES[shapeName];
   const rng = new SeededRandom(seed);
   mkdirSync(options.out, { recursive: true });
-  const encoder = buildEncoder(
-    { features: 128, channels: s.channels, dim: s.dim, failMarkerFrames: options.failOnMarker ? FAIL_MARKER_FRAMES : null },
-    rng,
-  );
   const durations = [0, 1, 2, 3, 4];
-  const decoder = buildDecoderJoint(
-    { encoderDim: s.dim, vocabSize: s.vocab, durations: durations.length, layers: s.layers, hidden: s.hidden, joint: s.joint, blankBias: options.blankBias ?? s.blankBias },
-    rng,
-  );
-  writeFileSync(join(options.out, 'encoder-model.onnx'), encoder);
-  writeFileSync(join(options.out, 'decoder_joint-model.onnx'), decoder);
+  let s: { vocab: number };
+  if (shapeName === 'tiny' || shapeName === 'parakeet') {
+    const conv = SHAPES[shapeName];
+    s = conv;
+    const encoder = buildEncoder(
+      { features: 128, channels: conv.channels, dim: conv.dim, failMarkerFrames: options.failOnMarker ? FAIL_MARKER_FRAMES : null },
+      rng,
+    );
+    const decoder = buildDecoderJoint(
+      { encoderDim: conv.dim, vocabSize: conv.vocab, durations: durations.length, layers: conv.layers, hidden: conv.hidden, joint: conv.joint, blankBias: options.blankBias ?? conv.blankBias },
+      rng,
+    );
+    rmSync(join(options.out, 'encoder-model.onnx.data'), { force: true });
+    writeFileSync(join(options.out, 'encoder-model.onnx'), encoder);
+    writeFileSync(join(options.out, 'decoder_joint-model.onnx'), decoder);
+  } else {
+    if (options.failOnMarker) throw new Error(`--fail-on-marker is for the tiny and parakeet shapes, not ${shapeName}`);
+    const m = FASTCONFORMER_MODELS[shapeName];
+    s = m.decoder;
+    // As the onnx-asr export stores it: the encoder's weights in encoder-model.onnx.data beside the graph.
+    const data = new ExternalDataFile(join(options.out, 'encoder-model.onnx.data'));
+    try {
+      writeFileSync(join(options.out, 'encoder-model.onnx'), buildFastConformerEncoder(m.encoder, rng, { externalData: data }).encode());
+    } finally {
+      data.close();
+    }
+    const decoder = buildDecoderJoint({ ...m.decoder, vocabSize: m.decoder.vocab, durations: durations.length, blankBias: options.blankBias ?? m.decoder.blankBias }, rng);
+    writeFileSync(join(options.out, 'decoder_joint-model.onnx'), decoder);
+  }
   const vocab = testVocabulary(s.vocab);
   writeFileSync(join(options.out, 'vocab.txt'), vocab.map((p, i) => `${p} ${i}\n`).join(''));
   const config = {

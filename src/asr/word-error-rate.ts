@@ -7,17 +7,21 @@ export function normalizeWords(text: string): string[] {
     .filter(Boolean);
 }
 
-/** Word-level Levenshtein distance (substitutions + deletions + insertions) between two texts. */
-export function wordErrors(reference: string, hypothesis: string): { errors: number; words: number } {
-  const ref = normalizeWords(reference);
-  const hyp = normalizeWords(hypothesis);
-  let prev = Array.from({ length: hyp.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= ref.length; i++) {
+/** Levenshtein distance (substitutions + deletions + insertions) between two sequences: words, token ids, … */
+export function editDistance<T>(reference: readonly T[], hypothesis: readonly T[]): number {
+  let prev = Array.from({ length: hypothesis.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= reference.length; i++) {
     const row = [i];
-    for (let j = 1; j <= hyp.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
+    for (let j = 1; j <= hypothesis.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (reference[i - 1] === hypothesis[j - 1] ? 0 : 1));
     }
     prev = row;
   }
-  return { errors: prev[hyp.length], words: ref.length };
+  return prev[hypothesis.length];
+}
+
+/** Word-level edit distance between two texts, and the reference's word count. */
+export function wordErrors(reference: string, hypothesis: string): { errors: number; words: number } {
+  const ref = normalizeWords(reference);
+  return { errors: editDistance(ref, normalizeWords(hypothesis)), words: ref.length };
 }

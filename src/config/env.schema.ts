@@ -216,7 +216,7 @@ export class EnvironmentVariables extends TlsVariables {
     kind: 'int-or-auto',
     default: 'auto',
     description:
-      'Runner lanes: worker threads, each with its own ONNX Runtime sessions and its own batch in flight. `auto`: on the CPU provider one lane per usable core, at most 8 and at most what half the memory holds (2 × the model files per lane); 1 on a GPU.',
+      'Runner lanes: worker threads, each with its own ONNX Runtime sessions and its own batch in flight. `auto`: on the CPU provider one lane per usable core, at most 8 and at most what half the memory holds (2 × the model files per lane), but one lane with every core as a thread for a model over 1 GiB; 1 on a GPU.',
   })
   @ValidateIf((o: EnvironmentVariables) => o.runnerLanes !== 'auto')
   @IsInt()

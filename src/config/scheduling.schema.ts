@@ -47,6 +47,19 @@ export class SchedulingVariables extends TranscriptLayoutVariables {
   microbatchMaxAudioS!: number;
 
   @EnvVar({
+    name: 'PARAKEET_EXPRESS_LANES',
+    kind: 'int-or-auto',
+    default: 'auto',
+    description:
+      'Runner lanes added to PARAKEET_LANES and kept for short work (clips of at most 10 s, realtime turns): batches of longer audio never take them, so a short request beside long uploads starts at once instead of waiting for a long batch to end. `auto`: 1 on the CPU when memory holds one more lane, 0 on a GPU (its batches are short, and fair turns suffice).',
+  })
+  @ValidateIf((o: SchedulingVariables) => o.expressLanes !== 'auto')
+  @IsInt()
+  @Min(0)
+  @Max(8)
+  expressLanes!: number | 'auto';
+
+  @EnvVar({
     name: 'PARAKEET_DECODE_CONCURRENCY',
     kind: 'int-or-auto',
     default: 'auto',

@@ -93,10 +93,11 @@ export class HealthController {
       queued_items: this.scheduler.queued,
       busy_lanes: this.scheduler.inFlightBatches,
       lanes: this.model.laneCount,
+      express_lanes: this.model.expressLanes,
       admission: {
         admitted: admission.admitted,
         limit: admission.limit,
-        rule: `${admission.limit} requests at once: lanes × PARAKEET_MICROBATCH_MAX_BATCH running (${admission.runningAllowance}) + PARAKEET_QUEUE_MAX_FACTOR × PARAKEET_MICROBATCH_MAX_BATCH waiting (${admission.waitingAllowance}); then 429`,
+        rule: `${admission.limit} requests at once: regular lanes × PARAKEET_MICROBATCH_MAX_BATCH running (${admission.runningAllowance}) + PARAKEET_QUEUE_MAX_FACTOR × PARAKEET_MICROBATCH_MAX_BATCH waiting (${admission.waitingAllowance}); then 429`,
       },
     };
     return this.drain.draining ? indicator.down(details) : indicator.up(details);

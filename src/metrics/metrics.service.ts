@@ -24,6 +24,8 @@ export interface LiveSources {
   admittedRequests: () => number;
   busyLanes: () => number;
   activeSessions: () => number;
+  /** Set by the model once its sessions run on a GPU provider. */
+  gpuMemory?: () => Promise<{ device: string; usedBytes: number; totalBytes: number; processBytes: number | null }[]>;
 }
 
 /** Every finished request becomes a Prometheus observation and, for transcriptions, one JSONL line. */
@@ -31,7 +33,14 @@ export interface LiveSources {
 export class MetricsService implements OnApplicationShutdown {
   private readonly logger = new Logger(MetricsService.name);
   readonly live: LiveSources = { queueDepth: () => 0, admittedRequests: () => 0, busyLanes: () => 0, activeSessions: () => 0 };
-  readonly prometheus = new ServiceMetrics({ queueDepth: () => this.live.queueDepth(), admittedRequests: () => this.live.admittedRequests(), busyLanes: () => this.live.busyLanes(), activeSessions: () => this.live.activeSessions(), droppedLines: () => this.file.dropped });
+  readonly prometheus = new ServiceMetrics({
+    queueDepth: () => this.live.queueDepth(),
+    admittedRequests: () => this.live.admittedRequests(),
+    busyLanes: () => this.live.busyLanes(),
+    activeSessions: () => this.live.activeSessions(),
+    droppedLines: () => this.file.dropped,
+    gpuMemory: async () => (this.live.gpuMemory ? this.live.gpuMemory() : []),
+  });
   private readonly file: MetricsFile;
   private model: { name: string | null; provider: string | null } = { name: null, provider: null };
 

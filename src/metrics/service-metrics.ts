@@ -32,7 +32,15 @@ export class ServiceMetrics {
   readonly tlsCertificateExpiry = new Gauge({ name: 'parakeet_tls_certificate_expiry_timestamp_seconds', help: 'When the certificate the port serves expires (notAfter, Unix seconds), by source (files, self-signed)', labelNames: ['source'] as const, registers: [this.registry] });
   readonly tlsReloads = new Counter({ name: 'parakeet_tls_certificate_reloads_total', help: 'Certificate reloads after a file change or SIGHUP, by result (ok, error: the previous certificate stayed)', labelNames: ['result'] as const, registers: [this.registry] });
 
-  constructor(live: { queueDepth: () => number; admittedRequests: () => number; activeSessions: () => number; busyLanes: () => number; droppedLines: () => number }) {
+  constructor(live: {
+    queueDepth: () => number;
+    admittedRequests: () => number;
+    activeSessions: () => number;
+    busyLanes: () => number;
+    droppedLines: () => number;
+    /** Absent on the CPU: the family then has no samples and nothing is queried. */
+    gpuMemory?: () => Promise<{ device: string; usedBytes: number; totalBytes: number; processBytes: number | null }[]>;
+  }) {
     let dropped = 0;
     new Counter({
       name: 'parakeet_metric_lines_dropped_total',
@@ -48,6 +56,20 @@ export class ServiceMetrics {
     new Gauge({ name: 'parakeet_admitted_requests', help: 'Requests holding an admission slot (decoding, waiting or running)', registers: [this.registry], collect() { this.set(live.admittedRequests()); } });
     new Gauge({ name: 'parakeet_busy_lanes', help: 'Runner lanes running a batch', registers: [this.registry], collect() { this.set(live.busyLanes()); } });
     new Gauge({ name: 'parakeet_realtime_sessions', help: 'Open realtime WebSocket sessions', registers: [this.registry], collect() { this.set(live.activeSessions()); } });
+    new Gauge({
+      name: 'parakeet_gpu_memory_bytes',
+      help: 'GPU memory by device: used and total on the card, and held by this process (nvidia-smi; GPU providers only)',
+      labelNames: ['device', 'kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of (await live.gpuMemory?.()) ?? []) {
+          this.set({ device: s.device, kind: 'used' }, s.usedBytes);
+          this.set({ device: s.device, kind: 'total' }, s.totalBytes);
+          if (s.processBytes !== null) this.set({ device: s.device, kind: 'process' }, s.processBytes);
+        }
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
   }
 }

@@ -43,6 +43,22 @@ export function modelFiles(dir: string, quantization: Quantization): ModelFiles 
   };
 }
 
+/**
+ * Bytes of the weights a session loads: both graphs and their external data files. The fp32 Parakeet encoder
+ * keeps 2.4 GB in `encoder-model.onnx.data` beside a graph of a few hundred KB, so the graphs alone say nothing.
+ */
+export function modelWeightBytes(files: ModelFiles): number {
+  let total = 0;
+  for (const path of [files.encoder, `${files.encoder}.data`, files.decoderJoint, `${files.decoderJoint}.data`]) {
+    try {
+      total += statSync(path).size;
+    } catch {
+      // No external data for this graph.
+    }
+  }
+  return total;
+}
+
 function requireFile(path: string): void {
   let size: number;
   try {

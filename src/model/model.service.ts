@@ -1,13 +1,13 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { statSync } from 'node:fs';
 import { HostResources } from '../common/host-resources.js';
 import { AppConfig } from '../config/app-config.js';
 import { chooseDecoding } from './decoding-choice.js';
-import { laneLayout, type LaneLayout } from './lane-layout.js';
-import { inspectModelDirectory, modelFiles, type InspectedModel } from './model-directory.js';
+import { laneLayout, withExpressLanes, type LaneLayout } from './lane-layout.js';
+import { inspectModelDirectory, modelFiles, modelWeightBytes, type InspectedModel } from './model-directory.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelDownloader } from './model-downloader.js';
 import { chooseModel, hubCacheDir, type ModelSource } from './model-resolver.js';
+import { GpuMemoryProbe } from './gpu-memory.js';
 import { ServiceDownloadLog } from './service-download-log.js';
 import { parseSessionConfig, providerPlan } from './provider-chain.js';
 import { ModelRunner, RunnerUnavailableError } from './runner/model-runner.js';
@@ -120,6 +120,11 @@ export class ModelService implements OnApplicationShutdown {
     return this.layout?.lanes ?? 1;
   }
 
+  /** Of those, lanes kept for short work: batches of long items never take them. */
+  get expressLanes(): number {
+    return this.layout?.express ?? 0;
+  }
+
   /** Requests in flight per lane (for tests and diagnostics). */
   get laneLoad(): number[] {
     return this.lanes.map((l) => l.inFlight);
@@ -201,7 +206,7 @@ export class ModelService implements OnApplicationShutdown {
       threads: this.config.ortIntraOpNumThreads,
       cores: this.host.cores(),
       memoryBytes: this.host.memoryBytes(),
-      modelBytes: statSync(files.encoder).size + statSync(files.decoderJoint).size,
+      modelBytes: modelWeightBytes(files),
     };
     const layoutOn = (provider: string) => laneLayout({ ...machine, provider });
     // The layout depends on where the sessions land, known only once the first lane has loaded: it starts
@@ -235,9 +240,18 @@ export class ModelService implements OnApplicationShutdown {
         this.lanes = Array.from({ length: layout.lanes }, () => lane(layout.threads));
         await Promise.all(this.lanes.map((l) => l.start()));
       }
-      this.layout = layout;
+      // Express lanes follow once the provider is known (a CPU-only rule), with the other lanes' threads.
+      const express = withExpressLanes(layout, { express: this.config.expressLanes, provider: this.lanes[0].info!.provider, memoryBytes: machine.memoryBytes, modelBytes: machine.modelBytes });
+      const extra = Array.from({ length: express.express }, () => lane(layout.threads));
+      this.lanes.push(...extra);
+      await Promise.all(extra.map((l) => l.start()));
+      this.layout = express;
       this.info = this.lanes[0].info!;
       this.state = 'ready';
+      if (/cuda|tensorrt/.test(this.info.provider)) {
+        const probe = new GpuMemoryProbe();
+        this.metrics.live.gpuMemory = () => probe.sample();
+      }
       if (this.info.provider.startsWith('tensorrt')) {
         this.warnOnce(
           'TensorRT runs without fp16, engine cache or timing cache: onnxruntime-node 1.30 forwards only the device id to TensorRT (TRT_ENGINE_CACHE / TRT_TIMING_CACHE are not applied); engines are rebuilt at every start',

@@ -65,6 +65,12 @@ describe('provider chain on this CPU-only machine (real onnxruntime-node)', () =
     expect(warnings).toEqual([]);
   });
 
+  it('webgpu without a Vulkan GPU (this machine) is a provider failure with its reason', async () => {
+    expect(sessionOptionsFor('webgpu', 1, { deviceId: 3 }).executionProviders).toEqual(['webgpu']);
+    await expect(createSession(encoder, ['webgpu'], 1, () => {})).rejects.toThrow(ProviderUnavailableError);
+    await expect(createSession(encoder, ['webgpu'], 1, () => {})).rejects.toThrow(/webgpu: .*WebGPU/);
+  });
+
   it('a model that no provider can read is a model error, not a provider error', async () => {
     const junk = join(dir, 'junk.onnx');
     writeFileSync(junk, 'not a model');

@@ -27,7 +27,7 @@ export function parseSessionConfig(text: string): Record<string, string> {
 
 /** onnxruntime-node reports a missing provider library this way; the fix is an install flag, so say it. */
 const LIBRARY_MISSING = /Failed to load shared library|providers_shared|cannot open shared object/i;
-const PROVIDER_FAILURE = /AppendExecutionProvider|Failed to load shared library|libonnxruntime_providers|CUDA|cuda|TensorRT|cudnn|nvinfer/;
+const PROVIDER_FAILURE = /AppendExecutionProvider|Failed to load shared library|libonnxruntime_providers|CUDA|cuda|TensorRT|cudnn|nvinfer|WebGPU|webgpu/;
 
 export function isProviderFailure(message: string): boolean {
   return PROVIDER_FAILURE.test(message);

@@ -35,9 +35,9 @@ export class AdmissionControl {
     metrics.live.admittedRequests = () => this.holders.size;
   }
 
-  /** Requests that may run at once: every lane's full batch. */
+  /** Requests that may run at once: every regular lane's full batch (express lanes take only short work). */
   get runningAllowance(): number {
-    return this.model.laneCount * this.config.microbatchMaxBatch;
+    return (this.model.laneCount - this.model.expressLanes) * this.config.microbatchMaxBatch;
   }
 
   /** Requests that may wait beyond those. */

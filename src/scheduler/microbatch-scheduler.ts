@@ -44,6 +44,10 @@ interface Job extends QueueItem {
 
 let anonymousFlows = 0;
 
+/** Longest item an express lane takes (PARAKEET_EXPRESS_LANES): a short clip or a realtime turn, never a long chunk. */
+const EXPRESS_MAX_SAMPLES = 10 * TARGET_RATE;
+const isShort = (job: QueueItem) => job.length <= EXPRESS_MAX_SAMPLES;
+
 /**
  * Continuous microbatching over the runner lanes. A free lane takes up to PARAKEET_MICROBATCH_MAX_BATCH queued
  * items in fair turns (priority-queue.ts); on a GPU (padded encoder) a lane that frees while others are busy first
@@ -59,6 +63,8 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
   /** Items on a lane per request (requests with work running are not waiting). */
   private readonly running = new Map<string, number>();
   private busy = 0;
+  /** Lanes running a batch that holds a long item: at most the lanes less PARAKEET_EXPRESS_LANES. */
+  private busyLong = 0;
   private windowTimer?: NodeJS.Timeout;
   private closed = false;
   dispatchedBatches = 0;
@@ -135,7 +141,9 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
       // where batching pays (a padded GPU encoder): on the CPU the encoder costs the same per clip batched or
       // not, so an idle lane is worth more than a bigger batch later.
       if (this.busy === 0 || !this.model.batchingPays || this.queue.size >= max || waited >= windowMs) {
-        this.dispatch(max);
+        // Long items run on at most the regular lanes' count at once; short work may take any free lane.
+        const longAllowed = this.busyLong < lanes - this.model.expressLanes;
+        if (!this.dispatch(max, longAllowed)) return;
         continue;
       }
       this.windowTimer = setTimeout(() => this.pump(), Math.max(0, windowMs - waited));
@@ -143,12 +151,16 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     }
   }
 
-  private dispatch(max: number): void {
+  /** Starts one batch on a free lane; false when nothing could go (only long items wait, and no regular lane is free). */
+  private dispatch(max: number, longAllowed: boolean): boolean {
     const now = performance.now();
     // Every 1/PARAKEET_JOBS_MIN_SHARE-th batch is led by job work when some waits, however busy live traffic is.
     const share = this.config.jobsMinShare;
     const every = share > 0 ? Math.max(1, Math.round(1 / share)) : 0;
-    const batch = this.queue.takeBatch(max, this.joinRule(), every > 0 && this.dispatchedBatches % every === every - 1);
+    const batch = this.queue.takeBatch(max, this.joinRule(), longAllowed ? undefined : isShort, every > 0 && this.dispatchedBatches % every === every - 1);
+    if (batch.length === 0) return false;
+    const long = !batch.every(isShort);
+    if (long) this.busyLong++;
     for (const job of batch) {
       job.detach();
       this.running.set(job.flow.request, (this.running.get(job.flow.request) ?? 0) + 1);
@@ -162,6 +174,7 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
       if (freed) return;
       freed = true;
       this.busy--;
+      if (long) this.busyLong--;
       for (const job of batch) {
         const left = this.running.get(job.flow.request)! - 1;
         if (left > 0) this.running.set(job.flow.request, left);
@@ -185,5 +198,6 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
         const error = e instanceof ModelNotReadyError ? e : new BatchFailedError();
         for (const job of batch) job.reject(error);
       });
+    return true;
   }
 }

@@ -117,8 +117,8 @@ describe('PriorityQueue (job work beside live work)', () => {
     q.push(item('live2', 'c', 'r2'));
     q.push(job('job1'));
     expect(names(q.takeBatch(1))).toEqual(['live1']);
-    expect(names(q.takeBatch(1, undefined, true))).toEqual(['job1']);
-    expect(names(q.takeBatch(1, undefined, true))).toEqual(['live2']);
+    expect(names(q.takeBatch(1, undefined, undefined, true))).toEqual(['job1']);
+    expect(names(q.takeBatch(1, undefined, undefined, true))).toEqual(['live2']);
   });
 
   it('never batches job work with live work on the CPU', () => {

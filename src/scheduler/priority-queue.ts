@@ -182,15 +182,16 @@ export class PriorityQueue<T extends QueueItem> {
 
   /**
    * Removes and returns up to `max` items for one batch, taken turn by turn: the leader's class first, then the
-   * less urgent ones. `joins(item, batch)` may refuse an item (its flow keeps its turn for a later batch).
-   * `backgroundFirst`: a background item (a job's) leads the batch when one waits, whatever else does: the
-   * minimum share that keeps a backlog draining on a busy server.
+   * less urgent ones. `joins(item, batch)` may refuse an item (its flow keeps its turn for a later batch), and so
+   * may `eligible(item)`, which the leader must pass too (an empty batch when nothing is eligible).
+   * `backgroundFirst`: an eligible background item (a job's) leads the batch when one waits, whatever else does:
+   * the minimum share that keeps a backlog draining on a busy server.
    */
-  takeBatch(max: number, joins: (item: T, batch: readonly T[]) => boolean = () => true, backgroundFirst = false): T[] {
+  takeBatch(max: number, joins: (item: T, batch: readonly T[]) => boolean = () => true, eligible: (item: T) => boolean = () => true, backgroundFirst = false): T[] {
     const batch: T[] = [];
     if (backgroundFirst) {
       const low = this.classes.get('low')!;
-      const lead = low.next((candidate) => !!candidate.background);
+      const lead = low.next((candidate) => !!candidate.background && eligible(candidate));
       if (lead) {
         low.take(lead);
         this.count--;
@@ -201,7 +202,7 @@ export class PriorityQueue<T extends QueueItem> {
       const fairClass = this.classes.get(p)!;
       for (;;) {
         if (batch.length >= max) return batch;
-        const item = fairClass.next((candidate) => batch.length === 0 || joins(candidate, batch));
+        const item = fairClass.next((candidate) => eligible(candidate) && (batch.length === 0 || joins(candidate, batch)));
         if (!item) break;
         fairClass.take(item);
         this.count--;

@@ -26,7 +26,7 @@ const CLAUSE_END = /[,;:]["')\]]*$/;
 
 /**
  * Splits words into at most `maxLines` lines of at most `maxLineChars`, as evenly as possible (a balanced
- * pair reads better than a full line over a stub); null when they do not fit. A single word longer than a
+ * pair reads better than a full line over a single short word); null when they do not fit. A single word longer than a
  * line is allowed a line of its own.
  */
 export function wrapLines(words: string[], maxLineChars: number, maxLines: number): string[] | null {

@@ -30,7 +30,9 @@ export function sessionOptionsFor(provider: string, intraOpThreads: number, sett
   const gpu = (name: string) => ({ name, deviceId: settings.deviceId ?? 0 }) as ort.InferenceSession.ExecutionProviderConfig;
   // TensorRT is registered with CUDA behind it, as ONNX Runtime recommends: nodes TensorRT does not take
   // then run on the GPU too, instead of on ORT's implicit CPU provider.
-  const providers = provider === 'cpu' ? ['cpu' as const] : provider === 'tensorrt' ? [gpu('tensorrt'), gpu('cuda')] : [gpu(provider)];
+  // WebGPU (built into onnxruntime-node's own library, Dawn on Vulkan) picks its adapter itself: no device id.
+  const providers =
+    provider === 'cpu' || provider === 'webgpu' ? [provider] : provider === 'tensorrt' ? [gpu('tensorrt'), gpu('cuda')] : [gpu(provider)];
   return {
     executionProviders: providers,
     intraOpNumThreads: intraOpThreads,
