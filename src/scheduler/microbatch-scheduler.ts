@@ -66,6 +66,7 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
   /** Lanes running a batch that holds a long item: at most the lanes less PARAKEET_EXPRESS_LANES. */
   private busyLong = 0;
   private windowTimer?: NodeJS.Timeout;
+  private rule?: BatchJoinRule<Job>;
   private closed = false;
   dispatchedBatches = 0;
   /** Requests that reached the model (for operators and tests: dropped requests never count). */
@@ -125,8 +126,10 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     clearTimeout(this.windowTimer);
   }
 
+  /** Made once the model has loaded (where batching pays is known only then), not once per batch. */
   private joinRule(): BatchJoinRule<Job> {
-    return batchJoinRule(this.model.batchingPays, Math.round(this.config.microbatchMaxAudioS * TARGET_RATE));
+    this.rule ??= batchJoinRule(this.model.batchingPays, Math.round(this.config.microbatchMaxAudioS * TARGET_RATE));
+    return this.rule;
   }
 
   private pump(): void {
@@ -135,12 +138,14 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     const lanes = this.model.laneCount;
     const max = this.config.microbatchMaxBatch;
     while (this.busy < lanes && this.queue.size > 0) {
-      const waited = this.queue.oldestWaitMs(performance.now());
       const windowMs = this.config.microbatchWindowMs;
       // An idle server runs a lone request at once. With work in flight, a batch may form for a moment, but only
       // where batching pays (a padded GPU encoder): on the CPU the encoder costs the same per clip batched or
-      // not, so an idle lane is worth more than a bigger batch later.
-      if (this.busy === 0 || !this.model.batchingPays || this.queue.size >= max || waited >= windowMs) {
+      // not, so an idle lane is worth more than a bigger batch later. The wait (a walk over the queue) is read
+      // only where the window applies.
+      const go = this.busy === 0 || !this.model.batchingPays || this.queue.size >= max;
+      const waited = go ? 0 : this.queue.oldestWaitMs(performance.now());
+      if (go || waited >= windowMs) {
         // Long items run on at most the regular lanes' count at once; short work may take any free lane.
         const longAllowed = this.busyLong < lanes - this.model.expressLanes;
         if (!this.dispatch(max, longAllowed)) return;
