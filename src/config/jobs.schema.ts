@@ -79,7 +79,7 @@ export class JobsVariables extends SchedulingVariables {
     name: 'PARAKEET_JOBS_LOCK_S',
     kind: 'number',
     default: '30',
-    description: "How long a replica's claim on a running job lasts without renewal (renewed every half of it while the replica lives). A replica that dies mid-job leaves it to another replica after about this long.",
+    description: "How long a replica's claim on a running job lasts without renewal (renewed every half of it while the replica lives). A replica that dies mid-job (or mid-webhook delivery) leaves it to another replica after about this long.",
   })
   @IsNumber()
   @Min(1)
