@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
 import { ModelService } from '../model/model.service.js';
 import { JobProcessor } from './job-processor.js';
+import { JobHandedBackError } from './jobs-errors.js';
 import { QUEUE_NAME } from './job-queue.js';
 
 /**
@@ -60,15 +61,25 @@ export class JobWorker implements OnApplicationBootstrap, OnModuleDestroy {
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
-    await this.processor.run(String(job.data.id), job.attemptsMade + 1, signal ?? new AbortController().signal);
+    try {
+      await this.processor.run(String(job.data.id), job.attemptsMade + 1, signal ?? new AbortController().signal);
+    } catch (e) {
+      if (!(e instanceof JobHandedBackError) || !token) throw e;
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
   }
 
-  /** Stops taking jobs and waits for the running ones (the shutdown timeout bounds the wait; see graceful-shutdown.ts). */
+  /**
+   * Stops taking jobs, hands back those whose work has not reached a lane, and waits for the others (the shutdown
+   * timeout bounds the wait; see graceful-shutdown.ts).
+   */
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.waitForModel);
     this.closing = true;
     if (!this.worker) return;
-    this.logger.log('job worker closing: no new jobs; finishing the running ones');
+    const handed = this.processor.handBackUnstarted();
+    this.logger.log(`job worker closing: no new jobs; finishing the running ones${handed.length ? `, handing back ${handed.length} not started` : ''}`);
     await this.worker.close();
     await this.processor.idle();
     this.connection?.disconnect();
