@@ -5,8 +5,10 @@ import { AudioTooLongError } from '../audio/audio-errors.js';
 import { AudioService } from '../audio/audio.service.js';
 import { ApiError, errorBody } from '../common/api-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { ChunkedTranscriber } from '../scheduler/chunked-transcriber.js';
 import { MicrobatchScheduler } from '../scheduler/microbatch-scheduler.js';
+import { showsTimes } from '../transcription/formatters.js';
+import type { TranscriptionRequestDto } from '../transcription/transcription-request.dto.js';
+import { TranscriptionService } from '../transcription/transcription.service.js';
 import { AudioStore } from './audio-store.js';
 import { JobStore } from './job-store.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -44,7 +46,7 @@ export class JobProcessor {
     private readonly store: JobStore,
     private readonly files: AudioStore,
     private readonly audio: AudioService,
-    private readonly chunked: ChunkedTranscriber,
+    private readonly transcription: TranscriptionService,
     private readonly scheduler: MicrobatchScheduler,
     private readonly metrics: JobMetrics,
     private readonly lines: MetricsService,
@@ -118,7 +120,11 @@ export class JobProcessor {
       if (!(await this.files.readResult(id))) {
         const decoded = await this.audio.decode(await this.files.readAudio(id), abort.signal, this.config.jobsMaxAudioSeconds);
         await this.store.setFields(id, { audio_seconds: decoded.duration.toFixed(3), progress: '0.05' });
-        const result = await this.chunked.transcribe(decoded.samples, {
+        const fields = JSON.parse(record.fields) as TranscriptionRequestDto;
+        // The live path's chunking_strategy and word starts, by the format submitted: the stored transcript is
+        // what POST /v1/audio/transcriptions answers for the same file and fields.
+        const result = await this.transcription.transcribeSamples(decoded.samples, fields, {
+          alignWords: showsTimes(fields.response_format ?? 'json'),
           priority: 'low',
           signal: abort.signal,
           waitLimited: false,
