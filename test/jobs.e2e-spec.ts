@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -126,6 +126,22 @@ describe('asynchronous jobs on Redis, two replicas sharing it and a directory', 
     form.append('file', new Blob([speech()]), 'speech.wav');
     expect((await fetch(`${a}/v1/audio/transcriptions`, { method: 'POST', body: form })).status).toBe(413);
     expect(speech().length).toBeGreaterThan(0.05 * 1024 * 1024);
+  });
+
+  it('stored files decode from disk through ffmpeg: a 48-kHz stereo WAV beyond the live upload limit, an m4a indexed at its end', async () => {
+    const ids: string[] = [];
+    const bytesOf = (file: string) => new Uint8Array(readFileSync(join(process.cwd(), 'test', 'fixtures', 'audio', file)));
+    expect(bytesOf('speech-48k-stereo.wav').length).toBeGreaterThan(0.05 * 1024 * 1024);
+    for (const file of ['speech-48k-stereo.wav', 'speech-moov-at-end.m4a']) {
+      const bytes = bytesOf(file);
+      ids.push(((await (await submit(a, bytes, { response_format: 'text' }, {}, true, file)).json()) as Job).id);
+    }
+    for (const id of ids) {
+      const done = await until('the job finished', async () => ((j) => (j.status === 'completed' || j.status === 'failed' ? j : undefined))(await job(a, id)));
+      expect(done.status).toBe('completed');
+      expect((done as Job & { audio_seconds: number }).audio_seconds).toBeCloseTo(4.69, 1);
+      expect(await (await fetch(`${a}/v1/audio/transcriptions/jobs/${id}/result`)).text()).toMatch(/quick brown fox/i);
+    }
   });
 
   it('an Idempotency-Key resubmission returns the same job', async () => {

@@ -54,6 +54,16 @@ export class JobsVariables extends SchedulingVariables {
   @Min(1)
   jobsMaxAudioSeconds!: number;
 
+  @EnvVar({
+    name: 'PARAKEET_JOBS_DECODE_TIMEOUT_S',
+    kind: 'number',
+    default: '1800',
+    description: "An ffmpeg decode of a job's audio running longer than this fails the job (the live PARAKEET_DECODE_TIMEOUT_S is sized for live uploads; hours of audio take minutes to decode).",
+  })
+  @IsNumber()
+  @Min(1)
+  jobsDecodeTimeoutS!: number;
+
   @EnvVar({ name: 'PARAKEET_JOBS_URL_TIMEOUT_S', kind: 'number', default: '300', description: 'Longest time fetching one audio_url may take (redirects included) before the submission is refused.' })
   @IsNumber()
   @Min(1)

@@ -118,7 +118,7 @@ export class JobProcessor {
     let outcome: RequestOutcome = {};
     try {
       if (!(await this.files.readResult(id))) {
-        const decoded = await this.audio.decode(await this.files.readAudio(id), abort.signal, this.config.jobsMaxAudioSeconds);
+        const decoded = await this.audio.decodeFile(this.files.audioPath(id), { signal: abort.signal, maxSeconds: this.config.jobsMaxAudioSeconds, timeoutS: this.config.jobsDecodeTimeoutS });
         await this.store.setFields(id, { audio_seconds: decoded.duration.toFixed(3), progress: '0.05' });
         const fields = JSON.parse(record.fields) as TranscriptionRequestDto;
         // The live path's chunking_strategy and word starts, by the format submitted: the stored transcript is
