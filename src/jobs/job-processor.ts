@@ -117,7 +117,8 @@ export class JobProcessor {
     const started = performance.now();
     let outcome: RequestOutcome = {};
     try {
-      if (!(await this.files.readResult(id))) {
+      // A result can exist only from an earlier start of this job (its replica died before recording it).
+      if (Number(record.attempts) <= 1 || !(await this.files.readResult(id))) {
         const decoded = await this.audio.decodeFile(this.files.audioPath(id), { signal: abort.signal, maxSeconds: this.config.jobsMaxAudioSeconds, timeoutS: this.config.jobsDecodeTimeoutS });
         await this.store.setFields(id, { audio_seconds: decoded.duration.toFixed(3), progress: '0.05' });
         const fields = JSON.parse(record.fields) as TranscriptionRequestDto;
@@ -150,7 +151,7 @@ export class JobProcessor {
         this.lines.recordJob({ code: 200, jobId: id, totalMs: performance.now() - started, outcome });
         this.logger.log(`job ${id} completed on ${REPLICA} (attempt ${attempt})`);
         await this.files.removeAudio(id);
-        await this.notify(id);
+        if (record.webhook_url) await this.notify(id);
       }
     } catch (thrown) {
       if (run.handedBack) {
@@ -167,7 +168,7 @@ export class JobProcessor {
           this.metrics.finished('failed', (performance.now() - started) / 1000);
           this.lines.recordJob({ code: e instanceof ApiError ? e.status : 500, jobId: id, totalMs: performance.now() - started, outcome });
           this.logger.warn(`job ${id} failed on ${REPLICA} (attempt ${attempt}): ${(e as Error).message}`);
-          await this.notify(id);
+          if (record.webhook_url) await this.notify(id);
         }
         throw new UnrecoverableError((e as Error).message);
       }
