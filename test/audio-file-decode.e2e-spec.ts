@@ -77,6 +77,18 @@ describe('decoding a stored file (a job’s audio) from disk', () => {
     expect(readdirSync(audio.spool.dir)).toEqual([]);
   });
 
+  it('asks for the decoded audio’s memory (float32 bytes) before reading it in, on every path', async () => {
+    for (const file of ['speech.wav', 'speech-48k-stereo.wav', 'speech.mp3', 'long.opus']) {
+      const asked: number[] = [];
+      const out = await audio.decodeFile(join(DIR, file), { ...FILE, reserve: async (bytes) => void asked.push(bytes) });
+      expect([file, asked]).toEqual([file, [out.samples.length * 4]]);
+    }
+    // A reservation that fails (the job stopped while it waited) fails the decode and leaves nothing behind.
+    const refused = await audio.decodeFile(join(DIR, 'long.opus'), { ...FILE, reserve: () => Promise.reject(new DecodeAbortedError('stopped')) }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DecodeAbortedError);
+    expect(readdirSync(audio.spool.dir)).toEqual([]);
+  });
+
   it('leaves no ffmpeg process and no scratch file when the decode is abandoned', async () => {
     const baseline = childProcesses('ffmpeg').length;
     const controller = new AbortController();

@@ -17,6 +17,17 @@ import { TempSpool } from './temp-spool.js';
 import type { WavDecodeRequest, WavDecodeResult } from './wav-decode.task.js';
 import { isMonoPcm16, isWav, monoPcm16, readWavLayout, WavFormatError } from './wav-reader.js';
 
+export interface DecodeFileOptions {
+  maxSeconds: number;
+  timeoutS: number;
+  signal?: AbortSignal;
+  /**
+   * Called with the decoded audio's size as float32 (bytes) before its samples are read into memory (the size is
+   * known from the WAV header or ffmpeg's output file by then), so a caller can wait for the memory to be free.
+   */
+  reserve?: (bytes: number) => Promise<void>;
+}
+
 export interface DecodedAudio {
   /** 16 kHz mono: float32, or PCM16 integers straight from a 16 kHz mono WAV. */
   samples: Samples;
@@ -115,8 +126,8 @@ export class AudioService implements OnApplicationShutdown {
    * WAVs, go to ffmpeg by path, its output to a scratch file read once into the samples: neither the file's bytes
    * nor a second copy of the decoded audio (pipe buffers, the IPC message) is held in memory.
    */
-  async decodeFile(path: string, options: { maxSeconds: number; timeoutS: number; signal?: AbortSignal }): Promise<DecodedAudio> {
-    const { maxSeconds, timeoutS, signal } = options;
+  async decodeFile(path: string, options: DecodeFileOptions): Promise<DecodedAudio> {
+    const { maxSeconds, timeoutS, signal, reserve = async () => {} } = options;
     const { head, size } = await readHead(path);
     if (size === 0) throw new AudioDecodeError('The file is empty.', 'empty_file');
     const release = await this.slots.acquire(signal, () => new DecodeAbortedError('request aborted'));
@@ -128,15 +139,22 @@ export class AudioService implements OnApplicationShutdown {
       const wav = wavLayoutOfFile(head, size);
       if (wav && wav.sampleRate === TARGET_RATE && isMonoPcm16(wav)) {
         if (wav.frames > maxSeconds * TARGET_RATE) throw new AudioTooLongError(wav.frames / TARGET_RATE, maxSeconds);
+        await reserve(wav.frames * 4);
         const pcm = new Int16Array(wav.frames);
         await readInto(path, wav.dataStart, new Uint8Array(pcm.buffer));
         return done(pcm, 'wav');
       }
-      if (isWav(head) && size <= this.config.maxUploadMb * 1024 * 1024) return await this.decodeNow(await readFile(path), started, maxSeconds, signal, timeoutS);
+      if (isWav(head) && size <= this.config.maxUploadMb * 1024 * 1024) {
+        const live = await this.decodeNow(await readFile(path), started, maxSeconds, signal, timeoutS);
+        await reserve(live.samples.length * 4);
+        return live;
+      }
       const declared = isIsoBmff(head) ? await soundTrackSecondsOfFile(path, size) : undefined;
       const samples = await this.spool.scratch(async (out) => {
         await this.host.decode(this.ffmpeg, { path, outputPath: out, timeoutS, maxSeconds, signal });
-        const pcm = new Float32Array((await stat(out)).size >> 2);
+        const bytes = (await stat(out)).size;
+        await reserve(bytes);
+        const pcm = new Float32Array(bytes >> 2);
         await readInto(out, 0, new Uint8Array(pcm.buffer));
         return pcm;
       });

@@ -1,11 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { hostname } from 'node:os';
-import { AudioTooLongError } from '../audio/audio-errors.js';
+import { AudioTooLongError, DecodeAbortedError } from '../audio/audio-errors.js';
 import { AudioService } from '../audio/audio.service.js';
 import { ApiError, errorBody } from '../common/api-error.js';
+import { ByteBudget } from '../common/byte-budget.js';
+import { HostResources } from '../common/host-resources.js';
 import { AppConfig } from '../config/app-config.js';
 import { MicrobatchScheduler } from '../scheduler/microbatch-scheduler.js';
+import { serverVadSettings } from '../transcription/chunking-strategy.js';
 import { showsTimes } from '../transcription/formatters.js';
 import type { TranscriptionRequestDto } from '../transcription/transcription-request.dto.js';
 import { TranscriptionService } from '../transcription/transcription.service.js';
@@ -14,6 +17,7 @@ import { JobStore } from './job-store.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { RequestOutcome } from '../metrics/metric-line.js';
 import { JobMetrics } from './job-metrics.js';
+import { JOB_MEMORY_SHARE } from './job-share.js';
 import { JobHandedBackError } from './jobs-errors.js';
 import { WebhookQueue } from './webhook-queue.js';
 
@@ -63,6 +67,11 @@ export class JobProcessor {
   }
 
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * The decoded audio of this replica's running jobs: a job waits here, its audio decoded to a file on disk, until
+   * its samples fit beside the others', so a job share sized for short clips cannot fill the memory with hours.
+   */
+  private readonly memory = new ByteBudget(Math.floor(new HostResources().memoryBytes() * JOB_MEMORY_SHARE));
   private readonly runs = new Map<string, Run>();
 
   run(id: string, attempt: number, signal: AbortSignal): Promise<void> {
@@ -116,16 +125,23 @@ export class JobProcessor {
     }, 500);
     const started = performance.now();
     let outcome: RequestOutcome = {};
+    let releaseMemory = () => {};
     try {
       // A result can exist only from an earlier start of this job (its replica died before recording it).
       if (Number(record.attempts) <= 1 || !(await this.files.readResult(id))) {
-        const decoded = await this.audio.decodeFile(this.files.audioPath(id), { signal: abort.signal, maxSeconds: this.config.jobsMaxAudioSeconds, timeoutS: this.config.jobsDecodeTimeoutS });
-        await this.store.setFields(id, { audio_seconds: decoded.duration.toFixed(3), progress: '0.05' });
         const fields = JSON.parse(record.fields) as TranscriptionRequestDto;
         // The live path's chunking_strategy and word starts, by the format submitted: the stored transcript is
         // what POST /v1/audio/transcriptions answers for the same file and fields.
+        const alignWords = showsTimes(fields.response_format ?? 'json');
+        // Silero's pass (word starts, server_vad) holds a second copy of the audio while it runs.
+        const copies = alignWords || serverVadSettings(fields.chunking_strategy) ? 2 : 1;
+        const reserve = async (bytes: number) => {
+          releaseMemory = await this.memory.reserve(bytes * copies, abort.signal, () => new DecodeAbortedError('job stopped'));
+        };
+        const decoded = await this.audio.decodeFile(this.files.audioPath(id), { signal: abort.signal, maxSeconds: this.config.jobsMaxAudioSeconds, timeoutS: this.config.jobsDecodeTimeoutS, reserve });
+        await this.store.setFields(id, { audio_seconds: decoded.duration.toFixed(3), progress: '0.05' });
         const result = await this.transcription.transcribeSamples(decoded.samples, fields, {
-          alignWords: showsTimes(fields.response_format ?? 'json'),
+          alignWords,
           priority: 'low',
           signal: abort.signal,
           waitLimited: false,
@@ -176,6 +192,7 @@ export class JobProcessor {
       await this.store.setFields(id, { status: 'queued' });
       throw e;
     } finally {
+      releaseMemory();
       this.runs.delete(id);
       clearInterval(watch);
       signal.removeEventListener('abort', cancelled);

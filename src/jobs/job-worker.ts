@@ -4,12 +4,14 @@ import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
 import { ModelService } from '../model/model.service.js';
 import { JobProcessor } from './job-processor.js';
+import { autoJobShare } from './job-share.js';
 import { JobHandedBackError } from './jobs-errors.js';
 import { QUEUE_NAME } from './job-queue.js';
 
 /**
- * This replica's BullMQ worker. It runs at most PARAKEET_JOBS_CONCURRENCY jobs (the replica's job share) and asks
- * Redis for another only when one of them ends, so no replica hoards the backlog. It starts once the model is warm
+ * This replica's BullMQ worker. It runs at most PARAKEET_JOBS_CONCURRENCY jobs (the replica's job share, by default
+ * its regular lanes) and asks Redis for another only when one of them ends, so no replica hoards the backlog. It
+ * starts once the model is warm
  * and stops taking jobs when shutdown begins; a job it is running when killed is handed to another replica by
  * BullMQ's stalled-job check once its lock (PARAKEET_JOBS_LOCK_S) has lapsed.
  */
@@ -39,19 +41,22 @@ export class JobWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private start(): void {
     const lockDuration = Math.round(this.config.jobsLockS * 1000);
+    // Known once the model has loaded: the lanes its layout gave this replica.
+    const auto = autoJobShare({ regularLanes: this.model.laneCount - this.model.expressLanes, maxBatch: this.config.microbatchMaxBatch });
+    const concurrency = this.config.jobsConcurrency === 'auto' ? auto.jobs : this.config.jobsConcurrency;
     // A worker blocks on Redis for new jobs, so its connection must retry forever (maxRetriesPerRequest: null);
     // ioredis reconnects by itself after an outage.
     this.connection = new Redis(this.config.redisUrl!, { maxRetriesPerRequest: null });
     this.connection.on('error', () => {});
     this.worker = new Worker(QUEUE_NAME, (job, token, signal) => this.process(job, token, signal), {
       connection: this.connection,
-      concurrency: this.config.jobsConcurrency,
+      concurrency,
       lockDuration,
       stalledInterval: lockDuration,
       maxStalledCount: 2,
     });
     this.worker.on('error', (e) => this.logger.warn(`job worker: ${e.message}`));
-    this.logger.log(`job worker started: up to ${this.config.jobsConcurrency} job(s) at once, lock ${this.config.jobsLockS} s`);
+    this.logger.log(`job worker started: up to ${concurrency} job(s) at once (${this.config.jobsConcurrency === 'auto' ? auto.reason : 'PARAKEET_JOBS_CONCURRENCY'}), lock ${this.config.jobsLockS} s`);
   }
 
   private async process(job: Job<{ id: string }>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
