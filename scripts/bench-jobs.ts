@@ -194,13 +194,14 @@ try {
   const idle = summarize(await shortRequests(urls, short, 'idle', () => true, 20));
   const second = await queueBacklog('mixed');
   let done = false;
+  const othersMixed = othersMeter([...replicas.map((r) => r.pid), redis.pid]);
   await queue.resume();
   const finished = drained(queue, 600).finally(() => (done = true));
   const mixedTimes = await shortRequests(urls, short, 'mixed', () => done, 20);
   await finished;
   const mixed = summarize(mixedTimes);
-  const latency = { clip_s: short.seconds, idle_ms: idle, draining_ms: mixed, draining_count: mixedTimes.length, p50_ratio: ratio(mixed.p50, idle.p50), backlog_jobs: second.length };
-  say(`(c) ${short.seconds}-s live requests: idle p50 ${idle.p50} ms, p95 ${idle.p95} ms; while ${second.length} jobs drain p50 ${mixed.p50} ms, p95 ${mixed.p95} ms (${mixedTimes.length} requests): ${latency.p50_ratio}× idle`);
+  const latency = { clip_s: short.seconds, idle_ms: idle, draining_ms: mixed, draining_count: mixedTimes.length, p50_ratio: ratio(mixed.p50, idle.p50), backlog_jobs: second.length, others_cpu_pct: othersMixed() };
+  say(`(c) ${short.seconds}-s live requests: idle p50 ${idle.p50} ms, p95 ${idle.p95} ms; while ${second.length} jobs drain p50 ${mixed.p50} ms, p95 ${mixed.p95} ms (${mixedTimes.length} requests): ${latency.p50_ratio}× idle; other processes ${latency.others_cpu_pct} %`);
 
   // Second samples of (b) and (a), in the other order: the machine is shared, and each side keeps its better one.
   drainRows.push(await drainSample(2));
