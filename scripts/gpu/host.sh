@@ -103,8 +103,9 @@ step models 200 node app -- make_models
 step torch-reference 200 node app -- python3 scripts/gpu/torch_reference.py --model "$FULL" --json "$RES/torch-reference.json"
 step cpu-smoke 60 node app ort-core -- node dist/scripts/bench-model.js --model "$EMB" --provider cpu --threads 4 --batches 1,8 --clips 8 --json "$RES/limit-embedded-cpu.json"
 step placement 90 node app ort-core ort-cuda -- placement
-step limit-fp16 150 node app ort-core ort-cuda -- node dist/scripts/bench-model.js --model "$FP16" --provider cuda --batches 1,8,32,64,128 --clips 256 --repeats 2 --json "$RES/limit-fp16.json"
-step http-fp16 330 node app ort-core ort-cuda -- bench_http "$FP16" fp16 --max-batch 64 --levels 1,16,64,128,256
+# LIMIT_BATCHES, HTTP_LEVELS and LIMIT_S / HTTP_S shorten the two headline steps when device time is short.
+step limit-fp16 "${LIMIT_S:-150}" node app ort-core ort-cuda -- node dist/scripts/bench-model.js --model "$FP16" --provider cuda --batches "${LIMIT_BATCHES:-1,8,32,64,128}" --clips 256 --repeats 2 --json "$RES/limit-fp16.json"
+step http-fp16 "${HTTP_S:-330}" node app ort-core ort-cuda -- bench_http "$FP16" fp16 --max-batch 64 --levels "${HTTP_LEVELS:-1,16,64,128,256}"
 step parity-full 120 node app ort-core ort-cuda -- node dist/scripts/gpu/compare-providers.js --model "$FULL" --provider cuda --against cpu --threads 16 --set bench --clips 6 --json "$RES/parity-full-fp32.json"
 step parity-fp16 120 node app ort-core ort-cuda -- node dist/scripts/gpu/compare-providers.js --model "$FP16" --provider cuda --against cpu --against-model "$FULL" --threads 16 --set bench --clips 6 --json "$RES/parity-full-fp16.json"
 step parity-embedded 90 node app ort-core ort-cuda -- node dist/scripts/gpu/compare-providers.js --model "$EMB" --provider cuda --against cpu --set heldout --json "$RES/parity-embedded.json"
