@@ -10,6 +10,7 @@ import { HubClient } from '../src/model/hub-client.js';
 import { ModelDownloader } from '../src/model/model-downloader.js';
 import { ModelService } from '../src/model/model.service.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
+import { MicrobatchScheduler } from '../src/scheduler/microbatch-scheduler.js';
 import { TEST_METRICS_DIR } from './helpers/app.js';
 import { mixedClips } from './helpers/audio.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
@@ -106,6 +107,29 @@ describe('runner lanes (PARAKEET_LANES)', () => {
       expect((await Promise.all(inFlight)).map((r) => r.lane).sort()).toEqual([0, 1]);
     } finally {
       await Promise.all([twoCores.onApplicationShutdown(), oneCore.onApplicationShutdown(), pinned.onApplicationShutdown(), express.onApplicationShutdown()]);
+    }
+  });
+
+  it('job work never takes an express lane, however short: a live clip arriving beside it starts at once', async () => {
+    const env = { PARAKEET_EXPRESS_LANES: '1', PARAKEET_MICROBATCH_MAX_BATCH: '1' };
+    const model = service(dir, 1, new HostResources(), env);
+    const config = loadConfig({ PARAKEET_MODEL_DIR: dir, PARAKEET_LANES: '1', PARAKEET_METRICS_DIR: TEST_METRICS_DIR, ...env }) as AppConfig;
+    const scheduler = new MicrobatchScheduler(config, model, new MetricsService(config));
+    try {
+      await model.load();
+      expect([model.laneCount, model.expressLanes]).toEqual([2, 1]);
+      const [clip] = mixedClips(1, 5);
+      expect(clip.length).toBeLessThanOrEqual(10 * 16000); // short enough for an express lane
+      const jobs = [0, 1, 2].map((i) => scheduler.submit(clip.slice(), { priority: 'low', background: true, flow: { client: 'jobs', request: `job${i}` } }));
+      // One job clip on the regular lane; the others wait for it rather than take the free express lane.
+      expect([scheduler.inFlightBatches, scheduler.queued]).toEqual([1, 2]);
+      const live = scheduler.submit(clip.slice(), { priority: 'normal' });
+      expect([scheduler.inFlightBatches, scheduler.queued]).toEqual([2, 2]);
+      const answers = await Promise.all([...jobs, live]);
+      expect(answers.every((a) => a.transcript.text === answers[0].transcript.text)).toBe(true);
+    } finally {
+      scheduler.onApplicationShutdown();
+      await model.onApplicationShutdown();
     }
   });
 });

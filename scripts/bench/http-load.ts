@@ -45,11 +45,11 @@ export function uploadClip(id: string, bytes: Uint8Array, seconds: number, type:
 
 const agent = new Agent({ keepAlive: true });
 
-/** POST /v1/audio/transcriptions with the prepared body over a kept-alive connection. */
-export function postUpload(url: string, clip: UploadClip, requestId: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+/** POST /v1/audio/transcriptions (or, with `path`, the jobs endpoint, which takes the same form) with the prepared body over a kept-alive connection. */
+export function postUpload(url: string, clip: UploadClip, requestId: string, path = '/v1/audio/transcriptions'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      `${url}/v1/audio/transcriptions`,
+      `${url}${path}`,
       { method: 'POST', agent, headers: { 'content-type': clip.contentType, 'content-length': clip.body.length, 'x-request-id': requestId } },
       (res) => {
         const chunks: Buffer[] = [];

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { Samples } from '../asr/samples.js';
@@ -11,9 +12,21 @@ import { FfmpegHost } from './ffmpeg-host.js';
 import { locateFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
 import { TARGET_RATE } from './resampler.js';
 import { soundTrackSeconds } from './iso-bmff.js';
+import { readHead, readInto, soundTrackSecondsOfFile, wavLayoutOfFile } from './audio-file.js';
 import { TempSpool } from './temp-spool.js';
 import type { WavDecodeRequest, WavDecodeResult } from './wav-decode.task.js';
 import { isMonoPcm16, isWav, monoPcm16, readWavLayout, WavFormatError } from './wav-reader.js';
+
+export interface DecodeFileOptions {
+  maxSeconds: number;
+  timeoutS: number;
+  signal?: AbortSignal;
+  /**
+   * Called with the decoded audio's size as float32 (bytes) before its samples are read into memory (the size is
+   * known from the WAV header or ffmpeg's output file by then), so a caller can wait for the memory to be free.
+   */
+  reserve?: (bytes: number) => Promise<void>;
+}
 
 export interface DecodedAudio {
   /** 16 kHz mono: float32, or PCM16 integers straight from a 16 kHz mono WAV. */
@@ -106,7 +119,52 @@ export class AudioService implements OnApplicationShutdown {
     }
   }
 
-  private async decodeNow(bytes: Uint8Array, started: number, maxSeconds: number, signal?: AbortSignal): Promise<DecodedAudio> {
+  /**
+   * A stored file (a job's audio), read from disk rather than handed over whole. 16 kHz mono PCM16 WAV: its frames
+   * are read straight into the samples. Any other WAV the live endpoint would take (within PARAKEET_MAX_UPLOAD_MB)
+   * is decoded as the live endpoint decodes it, so a job's audio is the same samples. Everything else, and larger
+   * WAVs, go to ffmpeg by path, its output to a scratch file read once into the samples: neither the file's bytes
+   * nor a second copy of the decoded audio (pipe buffers, the IPC message) is held in memory.
+   */
+  async decodeFile(path: string, options: DecodeFileOptions): Promise<DecodedAudio> {
+    const { maxSeconds, timeoutS, signal, reserve = async () => {} } = options;
+    const { head, size } = await readHead(path);
+    if (size === 0) throw new AudioDecodeError('The file is empty.', 'empty_file');
+    const release = await this.slots.acquire(signal, () => new DecodeAbortedError('request aborted'));
+    this.decodesStarted++;
+    const started = performance.now();
+    const done = (samples: Samples, decoder: DecodedAudio['decoder']) =>
+      this.nonEmpty(samples, decoder, (s, d) => ({ samples: s, duration: s.length / TARGET_RATE, decoder: d, decodeMs: performance.now() - started }));
+    try {
+      const wav = wavLayoutOfFile(head, size);
+      if (wav && wav.sampleRate === TARGET_RATE && isMonoPcm16(wav)) {
+        if (wav.frames > maxSeconds * TARGET_RATE) throw new AudioTooLongError(wav.frames / TARGET_RATE, maxSeconds);
+        await reserve(wav.frames * 4);
+        const pcm = new Int16Array(wav.frames);
+        await readInto(path, wav.dataStart, new Uint8Array(pcm.buffer));
+        return done(pcm, 'wav');
+      }
+      if (isWav(head) && size <= this.config.maxUploadMb * 1024 * 1024) {
+        const live = await this.decodeNow(await readFile(path), started, maxSeconds, signal, timeoutS);
+        await reserve(live.samples.length * 4);
+        return live;
+      }
+      const declared = isIsoBmff(head) ? await soundTrackSecondsOfFile(path, size) : undefined;
+      const samples = await this.spool.scratch(async (out) => {
+        await this.host.decode(this.ffmpeg, { path, outputPath: out, timeoutS, maxSeconds, signal });
+        const bytes = (await stat(out)).size;
+        await reserve(bytes);
+        const pcm = new Float32Array(bytes >> 2);
+        await readInto(out, 0, new Uint8Array(pcm.buffer));
+        return pcm;
+      });
+      return done(trimTo(samples, declared), 'ffmpeg-file');
+    } finally {
+      release();
+    }
+  }
+
+  private async decodeNow(bytes: Uint8Array, started: number, maxSeconds: number, signal?: AbortSignal, timeoutS = this.config.decodeTimeoutS): Promise<DecodedAudio> {
     const done = (samples: Samples, decoder: DecodedAudio['decoder']): DecodedAudio => ({
       samples,
       duration: samples.length / TARGET_RATE,
@@ -127,7 +185,7 @@ export class AudioService implements OnApplicationShutdown {
       this.logger.debug(`WAV fast path declined (${result.reason}); using ffmpeg`);
     }
 
-    const common = { bytes, timeoutS: this.config.decodeTimeoutS, maxSeconds, signal };
+    const common = { bytes, timeoutS, maxSeconds, signal };
     const fromFile = () => this.spool.use(bytes, (path) => this.host.decode(this.ffmpeg, { ...common, path }));
     if (isIsoBmff(bytes)) return this.nonEmpty(trimTo(await fromFile(), soundTrackSeconds(bytes)), 'ffmpeg-file', done);
     if (isMp3(bytes)) return this.nonEmpty(await fromFile(), 'ffmpeg-file', done);

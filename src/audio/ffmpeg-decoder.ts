@@ -1,4 +1,5 @@
 import ffmpeg from 'fluent-ffmpeg';
+import { statSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { AudioDecodeError, AudioTooLongError, DecodeAbortedError, DecodeTimeoutError } from './audio-errors.js';
 import type { FfmpegBinary } from './ffmpeg-binary.js';
@@ -17,7 +18,12 @@ export const ALLOWED_DEMUXERS = [
 export interface FfmpegDecodeOptions {
   /** A private file holding the upload (needed when the container must be seeked), else bytes go over stdin. */
   path?: string;
-  bytes: Uint8Array;
+  bytes?: Uint8Array;
+  /**
+   * Write the samples (f32le) to this new file instead of sending them back: a long job's audio then crosses no
+   * pipe or IPC message, whose buffers would each hold the whole decode again. The answer is an empty array.
+   */
+  outputPath?: string;
   timeoutS: number;
   maxSeconds: number;
   signal?: AbortSignal;
@@ -39,7 +45,7 @@ export function shortReason(stderr: string): string {
  * demuxers and only the pipe (or the one spooled file) may be opened; killed on timeout or abort.
  */
 export function decodeWithFfmpeg(binary: FfmpegBinary, options: FfmpegDecodeOptions): Promise<Float32Array> {
-  const { path, bytes, timeoutS, maxSeconds, signal } = options;
+  const { path, bytes, outputPath, timeoutS, maxSeconds, signal } = options;
   if (signal?.aborted) return Promise.reject(new DecodeAbortedError('request aborted'));
   const maxBytes = Math.ceil((maxSeconds + 1) * TARGET_RATE) * 4;
   return new Promise<Float32Array>((resolve, reject) => {
@@ -48,7 +54,7 @@ export function decodeWithFfmpeg(binary: FfmpegBinary, options: FfmpegDecodeOpti
     const command = ffmpeg({ stdoutLines: 0 }).setFfmpegPath(binary.shield ?? binary.path);
     const common = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-format_whitelist', ALLOWED_DEMUXERS];
     if (path) command.input(path).inputOptions([...common, '-protocol_whitelist', 'file']);
-    else command.input(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)])).inputOptions([...common, '-protocol_whitelist', 'pipe']);
+    else command.input(Readable.from([Buffer.from(bytes!.buffer, bytes!.byteOffset, bytes!.byteLength)])).inputOptions([...common, '-protocol_whitelist', 'pipe']);
     command.outputOptions(['-vn', '-sn', '-dn', '-map_metadata', '-1', '-ac', '1', '-ar', String(TARGET_RATE), '-acodec', 'pcm_f32le', '-t', String(maxSeconds + 1), '-threads', '1']).format('f32le');
 
     const chunks: Buffer[] = [];
@@ -74,6 +80,11 @@ export function decodeWithFfmpeg(binary: FfmpegBinary, options: FfmpegDecodeOpti
     command.on('end', () => {
       finish();
       if (outcome) return reject(outcome);
+      if (outputPath) {
+        const written = statSync(outputPath).size;
+        if (written > maxSeconds * TARGET_RATE * 4) return reject(new AudioTooLongError(written / 4 / TARGET_RATE, maxSeconds));
+        return resolve(new Float32Array(0));
+      }
       const samples = new Float32Array(received >> 2);
       const view = new Uint8Array(samples.buffer);
       let at = 0;
@@ -98,6 +109,7 @@ export function decodeWithFfmpeg(binary: FfmpegBinary, options: FfmpegDecodeOpti
         done();
       },
     });
-    command.pipe(sink, { end: true });
+    if (outputPath) command.output(outputPath).run();
+    else command.pipe(sink, { end: true });
   });
 }

@@ -25,6 +25,16 @@ export class TempSpool {
     }
   }
 
+  /** A fresh path in the spool for `fn` to write (ffmpeg's output), removed afterwards whatever happens. */
+  async scratch<T>(fn: (path: string) => Promise<T>): Promise<T> {
+    const path = join(this.dir, `out-${randomUUID()}`);
+    try {
+      return await fn(path);
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+
   close(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }

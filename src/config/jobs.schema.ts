@@ -1,4 +1,4 @@
-import { IsBoolean, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { EnvVar } from './env-var.decorator.js';
 import { SchedulingVariables } from './scheduling.schema.js';
 
@@ -24,14 +24,16 @@ export class JobsVariables extends SchedulingVariables {
 
   @EnvVar({
     name: 'PARAKEET_JOBS_CONCURRENCY',
-    kind: 'int',
-    default: '1',
-    description: "This replica's job share: jobs it runs at once (at priority low, outside live admission). It takes a new job from the backlog only while it runs fewer; 0 submits and serves jobs but runs none here.",
+    kind: 'int-or-auto',
+    default: 'auto',
+    description:
+      "This replica's job share: jobs it runs at once (at priority low, outside live admission). It takes a new job from the backlog only while it runs fewer; 0 submits and serves jobs but runs none here. `auto`: four per regular lane (PARAKEET_LANES, express lanes not counted; at most PARAKEET_MICROBATCH_MAX_BATCH per lane), so a replica idle of live traffic drains the backlog on every lane in batches. However many run, their decoded audio takes at most a quarter of the memory: a job whose audio does not fit waits, decoded to disk.",
   })
+  @ValidateIf((o: JobsVariables) => o.jobsConcurrency !== 'auto')
   @IsInt()
   @Min(0)
   @Max(64)
-  jobsConcurrency!: number;
+  jobsConcurrency!: number | 'auto';
 
   @EnvVar({
     name: 'PARAKEET_JOBS_MIN_SHARE',
@@ -53,6 +55,16 @@ export class JobsVariables extends SchedulingVariables {
   @IsNumber()
   @Min(1)
   jobsMaxAudioSeconds!: number;
+
+  @EnvVar({
+    name: 'PARAKEET_JOBS_DECODE_TIMEOUT_S',
+    kind: 'number',
+    default: '1800',
+    description: "An ffmpeg decode of a job's audio running longer than this fails the job (the live PARAKEET_DECODE_TIMEOUT_S is sized for live uploads; hours of audio take minutes to decode).",
+  })
+  @IsNumber()
+  @Min(1)
+  jobsDecodeTimeoutS!: number;
 
   @EnvVar({ name: 'PARAKEET_JOBS_URL_TIMEOUT_S', kind: 'number', default: '300', description: 'Longest time fetching one audio_url may take (redirects included) before the submission is refused.' })
   @IsNumber()
@@ -79,7 +91,7 @@ export class JobsVariables extends SchedulingVariables {
     name: 'PARAKEET_JOBS_LOCK_S',
     kind: 'number',
     default: '30',
-    description: "How long a replica's claim on a running job lasts without renewal (renewed every half of it while the replica lives). A replica that dies mid-job leaves it to another replica after about this long.",
+    description: "How long a replica's claim on a running job lasts without renewal (renewed every half of it while the replica lives). A replica that dies mid-job (or mid-webhook delivery) leaves it to another replica after about this long.",
   })
   @IsNumber()
   @Min(1)

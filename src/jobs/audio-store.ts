@@ -51,10 +51,6 @@ export class AudioStore {
     }
   }
 
-  readAudio(id: string): Promise<Buffer> {
-    return readFile(this.audioPath(id));
-  }
-
   /**
    * Writes the result unless one is there: link() fails on an existing name, so of two runs of one job (a retry
    * after a replica died between writing and recording) the first result stays. True when this call wrote it.

@@ -1,16 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { hostname } from 'node:os';
-import { AudioTooLongError } from '../audio/audio-errors.js';
+import { AudioTooLongError, DecodeAbortedError } from '../audio/audio-errors.js';
 import { AudioService } from '../audio/audio.service.js';
 import { ApiError, errorBody } from '../common/api-error.js';
+import { ByteBudget } from '../common/byte-budget.js';
+import { HostResources } from '../common/host-resources.js';
 import { AppConfig } from '../config/app-config.js';
-import { ChunkedTranscriber } from '../scheduler/chunked-transcriber.js';
+import { MicrobatchScheduler } from '../scheduler/microbatch-scheduler.js';
+import { serverVadSettings } from '../transcription/chunking-strategy.js';
+import { showsTimes } from '../transcription/formatters.js';
+import type { TranscriptionRequestDto } from '../transcription/transcription-request.dto.js';
+import { TranscriptionService } from '../transcription/transcription.service.js';
 import { AudioStore } from './audio-store.js';
 import { JobStore } from './job-store.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { RequestOutcome } from '../metrics/metric-line.js';
 import { JobMetrics } from './job-metrics.js';
+import { JOB_MEMORY_SHARE } from './job-share.js';
+import { JobHandedBackError } from './jobs-errors.js';
 import { WebhookQueue } from './webhook-queue.js';
 
 /** Jobs take their fair turns as one client of their own, beside (and strictly below) live traffic. */
@@ -20,6 +28,14 @@ const REPLICA = `${hostname()}:${process.pid}`;
 
 /** Audio the REST API would refuse with a 4xx: retrying cannot help. */
 const isPermanent = (e: unknown): e is ApiError => e instanceof ApiError && e.status < 500;
+
+/** A run in progress on this replica, as shutdown sees it. */
+interface Run {
+  abort: AbortController;
+  /** Whether any of its work has reached a lane (a chunk running or done). */
+  started: () => boolean;
+  handedBack: boolean;
+}
 
 /**
  * One run of one job: audio from the shared store, decoded, transcribed at priority `low` (outside live admission
@@ -34,7 +50,8 @@ export class JobProcessor {
     private readonly store: JobStore,
     private readonly files: AudioStore,
     private readonly audio: AudioService,
-    private readonly chunked: ChunkedTranscriber,
+    private readonly transcription: TranscriptionService,
+    private readonly scheduler: MicrobatchScheduler,
     private readonly metrics: JobMetrics,
     private readonly lines: MetricsService,
     private readonly webhooks: WebhookQueue,
@@ -50,6 +67,12 @@ export class JobProcessor {
   }
 
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * The decoded audio of this replica's running jobs: a job waits here, its audio decoded to a file on disk, until
+   * its samples fit beside the others', so a job share sized for short clips cannot fill the memory with hours.
+   */
+  private readonly memory = new ByteBudget(Math.floor(new HostResources().memoryBytes() * JOB_MEMORY_SHARE));
+  private readonly runs = new Map<string, Run>();
 
   run(id: string, attempt: number, signal: AbortSignal): Promise<void> {
     const running = this.runOnce(id, attempt, signal);
@@ -66,6 +89,22 @@ export class JobProcessor {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
+  /**
+   * At shutdown: runs none of whose work has reached a lane yet (decoding, or every chunk waiting behind live
+   * work) stop and go back to the backlog at once, for a replica that stays; the started ones are finished. A
+   * replica busy with live traffic would otherwise hold them through its whole drain, or past it.
+   */
+  handBackUnstarted(): string[] {
+    const ids: string[] = [];
+    for (const [id, run] of this.runs) {
+      if (run.started()) continue;
+      run.handedBack = true;
+      run.abort.abort(new JobHandedBackError('handed back'));
+      ids.push(id);
+    }
+    return ids;
+  }
+
   private async runOnce(id: string, attempt: number, signal: AbortSignal): Promise<void> {
     const status = await this.store.start(id, REPLICA);
     // Cancelled or deleted while it waited, or finished by a replica that died (or whose lock lapsed) before
@@ -75,6 +114,9 @@ export class JobProcessor {
     const record = (await this.store.get(id))!;
     this.logger.log(`job ${id} started on ${REPLICA} (attempt ${attempt})`);
     const abort = new AbortController();
+    let chunksDone = 0;
+    const run: Run = { abort, started: () => chunksDone > 0 || this.scheduler.isRunning(id), handedBack: false };
+    this.runs.set(id, run);
     const cancelled = () => abort.abort(new Error('cancelled'));
     signal.addEventListener('abort', cancelled, { once: true });
     // A cancel is a status in Redis, set by whichever replica answered it: look for it while the job runs.
@@ -83,19 +125,32 @@ export class JobProcessor {
     }, 500);
     const started = performance.now();
     let outcome: RequestOutcome = {};
+    let releaseMemory = () => {};
     try {
-      if (!(await this.files.readResult(id))) {
-        const decoded = await this.audio.decode(await this.files.readAudio(id), abort.signal, this.config.jobsMaxAudioSeconds);
+      // A result can exist only from an earlier start of this job (its replica died before recording it).
+      if (Number(record.attempts) <= 1 || !(await this.files.readResult(id))) {
+        const fields = JSON.parse(record.fields) as TranscriptionRequestDto;
+        // The live path's chunking_strategy and word starts, by the format submitted: the stored transcript is
+        // what POST /v1/audio/transcriptions answers for the same file and fields.
+        const alignWords = showsTimes(fields.response_format ?? 'json');
+        // Silero's pass (word starts, server_vad) holds a second copy of the audio while it runs.
+        const copies = alignWords || serverVadSettings(fields.chunking_strategy) ? 2 : 1;
+        const reserve = async (bytes: number) => {
+          releaseMemory = await this.memory.reserve(bytes * copies, abort.signal, () => new DecodeAbortedError('job stopped'));
+        };
+        const decoded = await this.audio.decodeFile(this.files.audioPath(id), { signal: abort.signal, maxSeconds: this.config.jobsMaxAudioSeconds, timeoutS: this.config.jobsDecodeTimeoutS, reserve });
         await this.store.setFields(id, { audio_seconds: decoded.duration.toFixed(3), progress: '0.05' });
-        const chunks = Math.max(1, Math.ceil(decoded.duration / this.config.chunkSeconds));
-        let done = 0;
-        const result = await this.chunked.transcribe(decoded.samples, {
+        const result = await this.transcription.transcribeSamples(decoded.samples, fields, {
+          alignWords,
           priority: 'low',
           signal: abort.signal,
           waitLimited: false,
           background: true,
           flow: { client: JOBS_CLIENT, request: id },
-          onText: () => void this.store.setFields(id, { progress: Math.min(0.99, 0.05 + (0.9 * ++done) / chunks).toFixed(2) }).catch(() => {}),
+          onChunk: (done, total) => {
+            chunksDone = done;
+            void this.store.setFields(id, { progress: Math.min(0.99, 0.05 + (0.9 * done) / total).toFixed(2) }).catch(() => {});
+          },
         });
         await this.files.writeResultOnce(id, result.transcript);
         outcome = {
@@ -112,9 +167,14 @@ export class JobProcessor {
         this.lines.recordJob({ code: 200, jobId: id, totalMs: performance.now() - started, outcome });
         this.logger.log(`job ${id} completed on ${REPLICA} (attempt ${attempt})`);
         await this.files.removeAudio(id);
-        await this.notify(id);
+        if (record.webhook_url) await this.notify(id);
       }
     } catch (thrown) {
+      if (run.handedBack) {
+        await this.store.release(id, REPLICA);
+        this.logger.log(`job ${id} handed back by ${REPLICA}: shutting down before it started`);
+        throw new JobHandedBackError(id);
+      }
       if (abort.signal.aborted && !signal.aborted) return; // cancelled: the status is already final
       const e = thrown instanceof AudioTooLongError ? new AudioTooLongError(thrown.seconds, thrown.limit, 'PARAKEET_JOBS_MAX_AUDIO_SECONDS') : thrown;
       const last = attempt >= this.config.jobsAttempts;
@@ -124,7 +184,7 @@ export class JobProcessor {
           this.metrics.finished('failed', (performance.now() - started) / 1000);
           this.lines.recordJob({ code: e instanceof ApiError ? e.status : 500, jobId: id, totalMs: performance.now() - started, outcome });
           this.logger.warn(`job ${id} failed on ${REPLICA} (attempt ${attempt}): ${(e as Error).message}`);
-          await this.notify(id);
+          if (record.webhook_url) await this.notify(id);
         }
         throw new UnrecoverableError((e as Error).message);
       }
@@ -132,6 +192,8 @@ export class JobProcessor {
       await this.store.setFields(id, { status: 'queued' });
       throw e;
     } finally {
+      releaseMemory();
+      this.runs.delete(id);
       clearInterval(watch);
       signal.removeEventListener('abort', cancelled);
     }

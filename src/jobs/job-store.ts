@@ -40,6 +40,14 @@ redis.call('SREM', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
 return 1`;
 
+// A run handed back before any of its work reached a lane: queued again as if never taken, attempt not counted.
+const RELEASE = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' or redis.call('HGET', KEYS[1], 'replica') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'queued', 'progress', '0')
+redis.call('HDEL', KEYS[1], 'started_at', 'replica')
+redis.call('HINCRBY', KEYS[1], 'attempts', -1)
+return 1`;
+
 export type CreateOutcome = { kind: 'created' | 'existing'; id: string } | { kind: 'quota' };
 
 /** Job records in Redis: one hash per job, the listing indexes, the queued-jobs quota and idempotency keys. */
@@ -73,6 +81,11 @@ export class JobStore implements OnApplicationShutdown {
   /** Marks a job running on this replica; answers the status it had instead when it is already final (or gone). */
   async start(id: string, replica: string): Promise<JobStatus | undefined> {
     return ((await this.redis.eval(START, 1, rec(id), new Date().toISOString(), replica)) as JobStatus | null) ?? undefined;
+  }
+
+  /** Undoes start() for a run of this replica's that is handed back (false when the job moved on meanwhile, e.g. cancelled). */
+  async release(id: string, replica: string): Promise<boolean> {
+    return (await this.redis.eval(RELEASE, 1, rec(id), replica)) === 1;
   }
 
   async setFields(id: string, fields: Partial<JobRecord>): Promise<void> {

@@ -21,3 +21,8 @@ export class JobNotFoundError extends ApiError {
     this.name = 'JobNotFoundError';
   }
 }
+
+/** A run given back to the backlog by its replica as it shuts down, before any of its work reached a lane. */
+export class JobHandedBackError extends Error {
+  override name = 'JobHandedBackError';
+}

@@ -52,7 +52,9 @@ export class WebhookQueue implements OnApplicationBootstrap, OnModuleDestroy, On
   onApplicationBootstrap(): void {
     this.workerConnection = new Redis(this.config.redisUrl!, { maxRetriesPerRequest: null });
     this.workerConnection.on('error', () => {});
-    this.worker = new Worker<Delivery>(QUEUE, (job) => this.sender.deliver(job.data.url, job.data.event), { connection: this.workerConnection, concurrency: 4 });
+    // A delivery in flight on a replica that dies is taken up elsewhere after the same lock as a job's.
+    const lockDuration = Math.round(this.config.jobsLockS * 1000);
+    this.worker = new Worker<Delivery>(QUEUE, (job) => this.sender.deliver(job.data.url, job.data.event), { connection: this.workerConnection, concurrency: 4, lockDuration, stalledInterval: lockDuration });
     this.worker.on('failed', (job, e) => job && this.logger.warn(`webhook of ${job.data.event.data.id} to ${job.data.url}: ${e.message} (try ${job.attemptsMade} of ${WEBHOOK_ATTEMPTS})`));
     this.worker.on('error', () => {});
   }

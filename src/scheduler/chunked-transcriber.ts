@@ -16,6 +16,8 @@ export interface ChunkedOptions {
   spans?: ChunkSpan[];
   /** Called with each piece of text as soon as the chunk holding it is decoded (streaming). */
   onText?: (delta: string) => void;
+  /** Called as each chunk's transcript is taken, in order, with the chunks done and their total (job progress). */
+  onChunk?: (done: number, total: number) => void;
   /** Whether the first chunk waits under PARAKEET_MAX_QUEUE_WAIT_S (default true; jobs wait as long as it takes). */
   waitLimited?: boolean;
   /** An asynchronous job's audio (see SubmitOptions.background). */
@@ -36,7 +38,7 @@ export class ChunkedTranscriber {
   ) {}
 
   async transcribe(samples: Samples, options: ChunkedOptions): Promise<ScheduledResult> {
-    const { priority, signal, onText, waitLimited = true, background } = options;
+    const { priority, signal, onText, onChunk, waitLimited = true, background } = options;
     const flow = options.flow ?? { client: priority, request: `${priority}-${++untracked}` };
     const rate = TARGET_RATE;
     const spans = options.spans ?? planChunks(samples.length, Math.round(this.config.chunkSeconds * rate), Math.round(this.config.chunkOverlapSeconds * rate));
@@ -46,6 +48,7 @@ export class ChunkedTranscriber {
       this.scheduler.submit(samples.subarray(span.start, span.end), { priority, signal, flow, background, waitLimited: waitLimited && k === 0 && priority !== 'realtime' });
     if (spans.length === 1 && spans[0].start === 0 && spans[0].end === samples.length) {
       const one = await submit(spans[0], 0);
+      onChunk?.(1, 1);
       onText?.(one.transcript.text);
       return one;
     }
@@ -57,6 +60,7 @@ export class ChunkedTranscriber {
     for (let k = 0; k < pending.length; k++) {
       const result = await pending[k];
       results.push(result);
+      onChunk?.(k + 1, pending.length);
       const added = stitcher.add({ transcript: result.transcript, offset: spans[k].start / rate }, spans[k + 1] && spans[k + 1].start / rate);
       const text = added.map((t) => t.text).join('').replace(/\s+/g, ' ');
       const delta = emitted ? text : text.trimStart();

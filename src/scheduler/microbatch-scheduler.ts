@@ -48,6 +48,8 @@ let anonymousFlows = 0;
 /** Longest item an express lane takes (PARAKEET_EXPRESS_LANES): a short clip or a realtime turn, never a long chunk. */
 const EXPRESS_MAX_SAMPLES = 10 * TARGET_RATE;
 const isShort = (job: QueueItem) => job.length <= EXPRESS_MAX_SAMPLES;
+/** What an express lane takes: short live work. A job's clip, however short, takes a regular lane. */
+const isExpress = (job: QueueItem) => isShort(job) && !job.background;
 
 /**
  * Continuous microbatching over the runner lanes. A free lane takes up to PARAKEET_MICROBATCH_MAX_BATCH queued
@@ -147,7 +149,8 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
       const go = this.busy === 0 || !this.model.batchingPays || this.queue.size >= max;
       const waited = go ? 0 : this.queue.oldestWaitMs(performance.now());
       if (go || waited >= windowMs) {
-        // Long items run on at most the regular lanes' count at once; short work may take any free lane.
+        // Long items and job work run on at most the regular lanes' count at once; short live work may take any
+        // free lane (a replica draining a backlog keeps its express lane for live clips).
         const longAllowed = this.busyLong < lanes - this.model.expressLanes;
         if (!this.dispatch(max, longAllowed)) return;
         continue;
@@ -163,9 +166,9 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
     // Every 1/PARAKEET_JOBS_MIN_SHARE-th batch is led by job work when some waits, however busy live traffic is.
     const share = this.config.jobsMinShare;
     const every = share > 0 ? Math.max(1, Math.round(1 / share)) : 0;
-    const batch = this.queue.takeBatch(max, this.joinRule(), longAllowed ? undefined : isShort, every > 0 && this.dispatchedBatches % every === every - 1);
+    const batch = this.queue.takeBatch(max, this.joinRule(), longAllowed ? undefined : isExpress, every > 0 && this.dispatchedBatches % every === every - 1);
     if (batch.length === 0) return false;
-    const long = !batch.every(isShort);
+    const long = !batch.every(isExpress);
     if (long) this.busyLong++;
     for (const job of batch) {
       job.detach();

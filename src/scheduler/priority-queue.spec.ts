@@ -121,6 +121,15 @@ describe('PriorityQueue (job work beside live work)', () => {
     expect(names(q.takeBatch(1, undefined, undefined, true))).toEqual(['live2']);
   });
 
+  it('on the CPU batches job work with job work of any lengths, within the audio bound', () => {
+    const rule = batchJoinRule<Item>(false, 16000 * 60);
+    expect(rule(job('short', 16000 * 2), [job('long', 16000 * 30)])).toBe(true);
+    expect(rule(job('long', 16000 * 30), [job('a', 16000 * 2), job('b', 16000 * 20)])).toBe(true);
+    expect(rule(job('more', 16000 * 20), [job('a', 16000 * 30), job('b', 16000 * 20)])).toBe(false);
+    // Live work keeps its rule: like lengths only.
+    expect(rule(item('short', 'c', 's', 16000 * 2), [item('long', 'c', 'l', 16000 * 30)])).toBe(false);
+  });
+
   it('never batches job work with live work on the CPU', () => {
     const q = new PriorityQueue<Item>();
     q.push(item('live', 'c', 'r'));

@@ -2,6 +2,7 @@ import { Controller, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestj
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
+import { ErrorBodyDto } from '../common/api-error.dto.js';
 import { clientKey } from '../common/http-limits.js';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { AppConfig } from '../config/app-config.js';
@@ -57,10 +58,10 @@ export class TranscriptionController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: TranscriptionRequestDto })
   @ApiResponse({ status: 200, description: 'json {text, usage}; verbose_json; text, srt or vtt as text; or an event stream with stream=true' })
-  @ApiResponse({ status: 400, description: 'Invalid field or audio that cannot be decoded' })
-  @ApiResponse({ status: 413, description: 'Upload over PARAKEET_MAX_UPLOAD_MB' })
-  @ApiResponse({ status: 429, description: 'Every admission slot is held (Retry-After); decided before the upload is decoded' })
-  @ApiResponse({ status: 503, description: 'Queue wait exceeded or model not ready (Retry-After)' })
+  @ApiResponse({ status: 400, type: ErrorBodyDto, description: 'Invalid field or audio that cannot be decoded' })
+  @ApiResponse({ status: 413, type: ErrorBodyDto, description: 'Upload over PARAKEET_MAX_UPLOAD_MB' })
+  @ApiResponse({ status: 429, type: ErrorBodyDto, description: 'Every admission slot is held (Retry-After); decided before the upload is decoded' })
+  @ApiResponse({ status: 503, type: ErrorBodyDto, description: 'Queue wait exceeded or model not ready (Retry-After)' })
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Headers('x-priority') priorityHeader?: string): Promise<void> {
     const priority = (priorityHeader ?? 'normal').toLowerCase() as Priority;
     if (!PRIORITIES.includes(priority) || priority === 'realtime') {

@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ModelService } from '../model/model.service.js';
 import type { ChunkSpan } from '../scheduler/chunk-plan.js';
 import { AdmissionControl } from '../scheduler/admission-control.js';
-import { ChunkedTranscriber } from '../scheduler/chunked-transcriber.js';
+import { ChunkedTranscriber, type ChunkedOptions } from '../scheduler/chunked-transcriber.js';
 import type { ScheduledResult } from '../scheduler/microbatch-scheduler.js';
 import type { Priority } from '../scheduler/priority-queue.js';
 import { alignWordStarts } from '../asr/word-onsets.js';
@@ -33,6 +33,12 @@ class SpeechEvidence {
     this.computed ??= this.vad.speechProbabilities(toFloat32(this.samples), this.signal);
     return this.computed;
   }
+}
+
+export interface TranscribeSamplesOptions extends Omit<ChunkedOptions, 'spans' | 'signal'> {
+  signal: AbortSignal;
+  /** Word starts from Silero's speech probabilities (for formats that show times). */
+  alignWords: boolean;
 }
 
 export interface TranscriptionOutcome extends ScheduledResult {
@@ -75,26 +81,38 @@ export class TranscriptionService {
    */
   async transcribe(file: Uint8Array, fields: TranscriptionRequestDto, priority: Priority, client: string, signal: AbortSignal, onText?: (delta: string) => void): Promise<TranscriptionOutcome> {
     this.checkRequest(fields);
-    const vad = serverVadSettings(fields.chunking_strategy);
     const ticket = this.admission.admit();
     try {
       const decoded = await this.audio.decode(file, signal);
-      const speech = new SpeechEvidence(this.vad, decoded.samples, signal);
-      // Only responses that show times pay for a VAD pass (shared with server_vad's). It starts now, beside the
-      // transcription, and copies the samples before the scheduler hands them to the model's worker.
-      const timed = !onText && showsTimes(fields.response_format ?? 'json');
-      if (timed) speech.probabilities().catch(() => {});
-      const spans = vad && (await this.speechSpans(decoded.samples, vad, speech));
-      const result = await this.chunked.transcribe(decoded.samples, { priority, signal, onText, spans, flow: { client, request: ticket.id } });
-      if (timed && result.transcript.words.length) {
-        // Word starts on the speech are a refinement: a VAD that fails leaves the decoder's times, not a failed request.
-        const probabilities = await speech.probabilities().catch((e: Error) => this.logger.warn(`word times left as decoded: ${e.message}`));
-        if (probabilities) result.transcript = alignWordStarts(result.transcript, { probabilities, frameSeconds: VAD_FRAME_SAMPLES / TARGET_RATE, threshold: 0.5 });
-      }
+      // Only responses that show times pay for a VAD pass (a stream shows none).
+      const alignWords = !onText && showsTimes(fields.response_format ?? 'json');
+      const result = await this.transcribeSamples(decoded.samples, fields, { priority, signal, onText, alignWords, flow: { client, request: ticket.id } });
       return { ...result, audio: { duration: decoded.duration, decoder: decoded.decoder, decodeMs: decoded.decodeMs } };
     } finally {
       ticket.release();
     }
+  }
+
+  /**
+   * Decoded audio → transcript with the request's chunking_strategy (server_vad cuts at pauses) and, with
+   * `alignWords`, word starts moved onto the speech Silero finds. The live endpoint and asynchronous jobs both
+   * come here, so a job's result is the live answer for the same file and fields.
+   */
+  async transcribeSamples(samples: Samples, fields: TranscriptionRequestDto, options: TranscribeSamplesOptions): Promise<ScheduledResult> {
+    const { alignWords, signal, ...scheduling } = options;
+    const vad = serverVadSettings(fields.chunking_strategy);
+    const speech = new SpeechEvidence(this.vad, samples, signal);
+    // The VAD pass (shared with server_vad's) starts now, beside the transcription, and copies the samples before
+    // the scheduler hands them to the model's worker.
+    if (alignWords) speech.probabilities().catch(() => {});
+    const spans = vad && (await this.speechSpans(samples, vad, speech));
+    const result = await this.chunked.transcribe(samples, { ...scheduling, signal, spans });
+    if (alignWords && result.transcript.words.length) {
+      // Word starts on the speech are a refinement: a VAD that fails leaves the decoder's times, not a failed request.
+      const probabilities = await speech.probabilities().catch((e: Error) => this.logger.warn(`word times left as decoded: ${e.message}`));
+      if (probabilities) result.transcript = alignWordStarts(result.transcript, { probabilities, frameSeconds: VAD_FRAME_SAMPLES / TARGET_RATE, threshold: 0.5 });
+    }
+    return result;
   }
 
   /**
