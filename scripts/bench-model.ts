@@ -45,6 +45,7 @@ const info = probe.info;
 const gpu = values.provider === 'cpu' ? [] : await new GpuMemoryProbe('nvidia-smi', 0).sample();
 const gpuMib = gpu.reduce((s, g) => s + (g.processBytes ?? 0), 0) / 2 ** 20;
 console.log(`${info.modelName} on ${info.provider} (${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores): ${lanes} lane(s) × ${threads} thread(s), ${clips.length} clips, Σ ${audioS} s`);
+console.log(probe.featuresAhead ? 'features made ahead, off the lanes (as the service does on a GPU): the rows time encoder + decoding' : 'each lane featurizes its own batches (as the service does on the CPU)');
 console.log(`load ${Math.round(info.loadMs)} ms, warm-up ${Math.round(info.warmupMs)} ms (all lanes started in ${Math.round(startMs)} ms); RSS +${mib(rssLoaded - rssBefore)} MiB loaded = ${mib((rssLoaded - rssBefore) / lanes)} MiB per lane`);
 if (gpu.length) console.log(`GPU memory held by this process after warm-up: ${Math.round(gpuMib)} MiB = ${Math.round(gpuMib / lanes)} MiB per lane (cards: ${gpu.map((g) => `${g.device} ${Math.round(g.usedBytes / 2 ** 20)}/${Math.round(g.totalBytes / 2 ** 20)} MiB`).join(', ')})`);
 const rows = [];
@@ -60,5 +61,5 @@ if (gpuAfter.length) console.log(`GPU memory held by this process after the larg
 console.log(`peak RSS ${peak} MiB`);
 await probe.release();
 if (values.json) {
-  writeFileSync(values.json, JSON.stringify({ model: info.modelName, provider: info.provider, cpu: cpus()[0]?.model, cores: cpus().length, lanes, threads, clips: clips.length, audio_s: audioS, load_ms: Math.round(info.loadMs), warmup_ms: Math.round(info.warmupMs), start_ms: Math.round(startMs), rss_per_lane_mib: mib((rssLoaded - rssBefore) / lanes), peak_rss_mib: peak, gpu_mib_after_warmup: Math.round(gpuMib), gpu_mib_after_passes: gpuPeakMib, gpus: gpuAfter, rows }, null, 2));
+  writeFileSync(values.json, JSON.stringify({ model: info.modelName, provider: info.provider, cpu: cpus()[0]?.model, cores: cpus().length, lanes, threads, features_ahead: probe.featuresAhead, clips: clips.length, audio_s: audioS, load_ms: Math.round(info.loadMs), warmup_ms: Math.round(info.warmupMs), start_ms: Math.round(startMs), rss_per_lane_mib: mib((rssLoaded - rssBefore) / lanes), peak_rss_mib: peak, gpu_mib_after_warmup: Math.round(gpuMib), gpu_mib_after_passes: gpuPeakMib, gpus: gpuAfter, rows }, null, 2));
 }

@@ -6,12 +6,13 @@ import { Vocabulary } from '../src/asr/vocabulary.js';
 import { modelFiles } from '../src/model/model-directory.js';
 import { InferenceError, ModelRunner } from '../src/model/runner/model-runner.js';
 import type { EncoderBatching } from '../src/model/runner/runner-protocol.js';
+import type { ShapeBuckets } from '../src/model/runner/shape-buckets.js';
 import { FAIL_MARKER_FRAMES } from '../scripts/test-model/make-test-model.js';
 import { mixedClips } from './helpers/audio.js';
 import { removeTestModels, testModel } from './helpers/test-models.js';
 
-const runnerFor = (dir: string, warmup = [1, 8], encoderBatching: EncoderBatching | 'auto' = 'auto') =>
-  new ModelRunner({ files: modelFiles(dir, 'none'), intraOpThreads: 1, providers: ['cpu'], warmupBatchSizes: warmup, encoderBatching });
+const runnerFor = (dir: string, warmup = [1, 8], encoderBatching: EncoderBatching | 'auto' = 'auto', shapeBuckets?: ShapeBuckets) =>
+  new ModelRunner({ files: modelFiles(dir, 'none'), intraOpThreads: 1, providers: ['cpu'], warmupBatchSizes: warmup, encoderBatching, shapeBuckets });
 
 /**
  * The unbatched reference: parakeet-contract.md §4.3 written out directly, one utterance and one
@@ -73,18 +74,22 @@ async function referenceDecode(dir: string, audio: Float32Array): Promise<number
 }
 
 // The CPU runs the encoder once per clip; `padded` (one call per batch, what a GPU gets) is held to the same rules.
+// The last case pads as the service does on a GPU (PARAKEET_SHAPE_BUCKETS=auto): 8 clips alone run as 1 row and
+// whole seconds of frames, together as 8 rows; a batch of 5 would run as 8.
+const GPU_BUCKETS: ShapeBuckets = { frames: 100, batchSizes: [1, 2, 4, 8] };
 describe.each([
-  ['tiny', 'auto'],
-  ['parakeet', 'auto'],
-  ['tiny', 'padded'],
-] as const)('inference core on a generated %s-shape model, encoder batching %s', (shape, encoderBatching) => {
+  ['tiny', 'auto', undefined],
+  ['parakeet', 'auto', undefined],
+  ['tiny', 'padded', undefined],
+  ['parakeet', 'padded', GPU_BUCKETS],
+] as const)('inference core on a generated %s-shape model, encoder batching %s, shape buckets %j', (shape, encoderBatching, buckets) => {
   let dir: string;
   let runner: ModelRunner;
   const clips = mixedClips(8, shape === 'tiny' ? 1 : 2);
 
   beforeAll(async () => {
     dir = testModel({ shape, seed: 7 });
-    runner = runnerFor(dir, [1, 8], encoderBatching);
+    runner = runnerFor(dir, [1, 8], encoderBatching, buckets);
     const info = await runner.start();
     expect(info.encoderBatching).toBe(encoderBatching === 'auto' ? 'per-item' : encoderBatching);
   });
@@ -106,6 +111,13 @@ describe.each([
       expect(inBatch.words.map((w) => [w.word, w.start, w.end])).toEqual(alone.words.map((w) => [w.word, w.start, w.end]));
       expect(inBatch.duration).toBeCloseTo(clips[i].length / 16000, 3);
     }
+  });
+
+  it('gives a batch of 5 (run as 8 rows where shape buckets pad it) the same tokens as the first 5 of the batch of 8', async () => {
+    const eight = await runner.run(clips.map((c) => c.slice()));
+    const five = await runner.run(clips.slice(0, 5).map((c) => c.slice()));
+    expect(five.transcripts).toHaveLength(5);
+    expect(five.transcripts.map((t) => t.tokens.map((k) => [k.id, k.start, k.end]))).toEqual(eight.transcripts.slice(0, 5).map((t) => t.tokens.map((k) => [k.id, k.start, k.end])));
   });
 
   it('decodes the same tokens as an unbatched reference decoder', async () => {

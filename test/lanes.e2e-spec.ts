@@ -32,6 +32,30 @@ describe('runner lanes (PARAKEET_LANES)', () => {
     removeTestModels();
   });
 
+  it('featurizer threads (PARAKEET_FEATURIZER_THREADS) make features ahead that give the lanes the same tokens as featurizing in the lane', async () => {
+    const clips = mixedClips(5, 3);
+    const inLane = service(dir, 1);
+    const ahead = service(dir, 1, new HostResources(), { PARAKEET_FEATURIZER_THREADS: '2' });
+    try {
+      await Promise.all([inLane.load(), ahead.load()]);
+      expect(inLane.featurizerThreads).toBe(0); // auto on the CPU: the lanes featurize
+      expect(ahead.featurizerThreads).toBe(2);
+      expect(inLane.prepare(clips[0])).toBe(clips[0]);
+      const inputs = await Promise.all(clips.map((c) => ahead.prepare(c.slice())));
+      for (const [i, input] of inputs.entries()) {
+        expect(input).toMatchObject({ kind: 'features', mels: 128, samples: clips[i].length, valid: Math.floor(clips[i].length / 160) });
+      }
+      const made = await ahead.transcribeBatch(inputs);
+      const own = await inLane.transcribeBatch(clips.map((c) => c.slice()));
+      const tokens = (r: typeof own) => r.transcripts.map((t) => t.tokens.map((k) => [k.id, k.start, k.end]));
+      expect(tokens(made)).toEqual(tokens(own));
+      expect(made.transcripts.map((t) => t.duration)).toEqual(own.transcripts.map((t) => t.duration));
+      expect(own.transcripts.filter((t) => t.tokens.length > 0).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await Promise.all([inLane.onApplicationShutdown(), ahead.onApplicationShutdown()]);
+    }
+  });
+
   it('two lanes serve two batches at once and give the same text as one lane', async () => {
     const batches = [mixedClips(4, 1), mixedClips(4, 2)];
     const one = service(dir, 1);

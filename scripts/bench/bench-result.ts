@@ -53,6 +53,12 @@ export function limitAtMaxBatch(limit: ModelLimit, maxBatch: number): number | n
 
 const at = (levels: LevelRow[], c: number) => levels.find((l) => l.format === 'wav' && l.concurrency === c)?.rtfx ?? null;
 
+/** The peer's RTFx at whichever of its settings (batch 8, batch 1) served it best. */
+export function peerBest(peer: PeerResult): number | null {
+  const runs = [peer.rtfx, peer.batch1_rtfx].filter((v): v is number => v !== null);
+  return runs.length ? Math.max(...runs) : null;
+}
+
 export function headline(levels: LevelRow[], limit: ModelLimit, peer: PeerResult, maxBatch: number) {
   const saturation = Math.max(...levels.map((l) => l.rtfx));
   const limitAtMax = limitAtMaxBatch(limit, maxBatch);
@@ -61,7 +67,8 @@ export function headline(levels: LevelRow[], limit: ModelLimit, peer: PeerResult
   return {
     overhead_ratio: ratio(levels.length ? saturation : null, limitAtMax),
     batching_gain: ratio(at(levels, 8), at(levels, 1)),
-    peer_ratio: ratio(at(levels, 16), peer.rtfx),
+    // Against the peer at its own best setting (batch 1 or batch 8, the same threads), not at one fixed batch.
+    peer_ratio: ratio(at(levels, 16), peerBest(peer)),
     model_batching_gain: ratio(limitAtMax, limit.rows.find((r) => r.batch === 1)?.rtfx),
     cpu_basis: {
       overhead_ratio: ratio(bestPerCpu || null, limit.rows.find((r) => r.batch === maxBatch)?.audio_per_cpu_s),

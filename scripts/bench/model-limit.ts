@@ -1,9 +1,11 @@
-import { NemoFeaturizer } from '../../src/asr/nemo-featurizer.js';
+import { NEMO128, NemoFeaturizer } from '../../src/asr/nemo-featurizer.js';
 import { wordErrors } from '../../src/asr/word-error-rate.js';
 import { modelFiles } from '../../src/model/model-directory.js';
 import type { InferenceEngine } from '../../src/model/runner/inference-engine.js';
 import { ModelRunner } from '../../src/model/runner/model-runner.js';
-import type { Decoding, EngineInfo } from '../../src/model/runner/runner-protocol.js';
+import { featurize } from '../../src/model/featurize.task.js';
+import { DEFAULT_FRAME_BUCKET } from '../../src/model/runner/shape-buckets.js';
+import type { Decoding, EngineInfo, EngineInput, Features } from '../../src/model/runner/runner-protocol.js';
 import { limitBatchSizes } from './bench-options.js';
 import type { BenchClip } from './bench-clips.js';
 import { median, round1 } from './stats.js';
@@ -80,6 +82,8 @@ export interface ModelLimit {
   /** Intra-op threads per lane. */
   threads: number;
   provider: string;
+  /** Features made ahead, off the lanes (a GPU, as the service runs it): the rows then time encoder and decoding. */
+  features_ahead: boolean;
   /** Clips sorted by length (longest first) and cut into batches: the least padding any scheduler could get. */
   rows: ModelLimitRow[];
   /** Batches of the largest size in clip order (as arrivals come), to show what padding costs. */
@@ -100,6 +104,8 @@ export interface ModelLimit {
 export class ModelLimitProbe {
   private readonly audioS: number;
   private readonly sorted: BenchClip[];
+  /** Features made once per clip where the service makes them ahead on featurizer threads (GPU lanes). */
+  private readonly features = new Map<string, Features>();
 
   private constructor(
     private readonly runners: ModelRunner[],
@@ -115,13 +121,44 @@ export class ModelLimitProbe {
    * `lanes` runner worker threads, the service's own lanes minus HTTP and the scheduler: one lane alone cannot
    * be the limit of a server that runs several side by side.
    */
-  static async load(modelDir: string, clips: BenchClip[], o: { lanes: number; threads: number; repeats: number; provider: string; maxBatch: number; decoding?: Decoding }): Promise<ModelLimitProbe> {
+  static async load(
+    modelDir: string,
+    clips: BenchClip[],
+    o: { lanes: number; threads: number; repeats: number; provider: string; maxBatch: number; decoding?: Decoding; shapeBuckets?: boolean },
+  ): Promise<ModelLimitProbe> {
+    const sizes = limitBatchSizes(o.maxBatch);
+    // The service's default (PARAKEET_SHAPE_BUCKETS=auto), applied where the encoder pads (a GPU).
+    const shapeBuckets = o.shapeBuckets === false ? undefined : { frames: DEFAULT_FRAME_BUCKET, batchSizes: sizes };
     const runners = Array.from(
       { length: o.lanes },
-      () => new ModelRunner({ files: modelFiles(modelDir, 'none'), intraOpThreads: o.threads, providers: [o.provider], warmupBatchSizes: limitBatchSizes(o.maxBatch), decoding: o.decoding }),
+      () => new ModelRunner({ files: modelFiles(modelDir, 'none'), intraOpThreads: o.threads, providers: [o.provider], warmupBatchSizes: sizes, decoding: o.decoding, shapeBuckets }),
     );
     await Promise.all(runners.map((r) => r.start()));
-    return new ModelLimitProbe(runners, clips, o.repeats, o.threads);
+    const probe = new ModelLimitProbe(runners, clips, o.repeats, o.threads);
+    // As the service does (PARAKEET_FEATURIZER_THREADS auto): off the lanes on a GPU, in them on the CPU. The
+    // featurizer's own rate is measured apart (benchFeaturizer).
+    if (probe.provider !== 'cpu') probe.featurizeAhead();
+    return probe;
+  }
+
+  private featurizeAhead(): void {
+    const nMels = this.info.featuresSize;
+    for (const c of this.clips) {
+      const data = featurize({ audio: c.samples, nMels });
+      const valid = Math.floor(c.samples.length / NEMO128.hopLength);
+      this.features.set(c.id, { kind: 'features', data, mels: nMels, frames: valid + 1, valid, samples: c.samples.length });
+    }
+  }
+
+  /** What a lane is given for a clip: a fresh copy (the runner transfers it away). */
+  private input(clip: BenchClip): EngineInput {
+    const f = this.features.get(clip.id);
+    return f ? { ...f, data: f.data.slice() } : clip.samples.slice();
+  }
+
+  /** Whether the limit excludes featurization (made ahead, off the lanes, as the service does on a GPU). */
+  get featuresAhead(): boolean {
+    return this.features.size > 0;
   }
 
   get provider(): string {
@@ -139,6 +176,7 @@ export class ModelLimitProbe {
 
   /** One clip alone on one lane: the model's own time for it (engine time, no thread hop). */
   async single(samples: Float32Array): Promise<number> {
+    // From the audio, featurization included: a lone request pays it whichever thread makes the features.
     return (await this.runners[0].run([samples.slice()])).timings.totalMs;
   }
 
@@ -159,7 +197,7 @@ export class ModelLimitProbe {
       await Promise.all(
         this.runners.map(async (runner, lane) => {
           for (const group of batches) {
-            const { transcripts, timings } = await runner.run(group.map((c) => c.samples.slice()));
+            const { transcripts, timings } = await runner.run(group.map((c) => this.input(c)));
             stage.featurize_ms += timings.featurizeMs / lanes;
             stage.encoder_ms += timings.encoderMs / lanes;
             stage.decoder_ms += timings.decodeMs / lanes;
@@ -218,6 +256,7 @@ export class ModelLimitProbe {
       lanes: this.runners.length,
       threads: this.threads,
       provider: this.provider,
+      features_ahead: this.featuresAhead,
       rows,
       unsorted_max_batch_rtfx: unsorted,
       max_batch_rtfx_samples: [],

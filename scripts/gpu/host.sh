@@ -62,7 +62,7 @@ step() {
 
 bench_http() { # MODEL_DIR LABEL [extra bench args...]
   local model=$1 label=$2; shift 2
-  node dist/scripts/bench.js --model "$model" --provider cuda --no-peer --no-mp3 --clips 24 --seconds 6 \
+  node dist/scripts/bench.js --model "$model" --provider cuda --no-peer --no-mp3 --clips 64 --seconds 6 \
     --sessions 8 --turns 2 --env PARAKEET_FFMPEG_PATH="$PARAKEET_FFMPEG_PATH" --json "$RES/bench-$label.json" "$@"
 }
 probe() {
@@ -103,14 +103,16 @@ step models 200 node app -- make_models
 step torch-reference 200 node app -- python3 scripts/gpu/torch_reference.py --model "$FULL" --json "$RES/torch-reference.json"
 step cpu-smoke 60 node app ort-core -- node dist/scripts/bench-model.js --model "$EMB" --provider cpu --threads 4 --batches 1,8 --clips 8 --json "$RES/limit-embedded-cpu.json"
 step placement 90 node app ort-core ort-cuda -- placement
-step parity-embedded 90 node app ort-core ort-cuda -- node dist/scripts/gpu/compare-providers.js --model "$EMB" --provider cuda --against cpu --set heldout --json "$RES/parity-embedded.json"
-step limit-fp16 150 node app ort-core ort-cuda -- node dist/scripts/bench-model.js --model "$FP16" --provider cuda --batches 1,8,32,64,128 --clips 48 --repeats 2 --json "$RES/limit-fp16.json"
-step http-fp16 330 node app ort-core ort-cuda -- bench_http "$FP16" fp16 --max-batch 64 --levels 1,16,64,128,256
+# LIMIT_BATCHES, HTTP_LEVELS and LIMIT_S / HTTP_S shorten the two headline steps when device time is short.
+step limit-fp16 "${LIMIT_S:-150}" node app ort-core ort-cuda -- node dist/scripts/bench-model.js --model "$FP16" --provider cuda --batches "${LIMIT_BATCHES:-1,8,32,64,128}" --clips 256 --repeats 2 --json "$RES/limit-fp16.json"
+step http-fp16 "${HTTP_S:-330}" node app ort-core ort-cuda -- bench_http "$FP16" fp16 --max-batch 64 --levels "${HTTP_LEVELS:-1,16,64,128,256}"
 step parity-full 120 node app ort-core ort-cuda -- node dist/scripts/gpu/compare-providers.js --model "$FULL" --provider cuda --against cpu --threads 16 --set bench --clips 6 --json "$RES/parity-full-fp32.json"
 step parity-fp16 120 node app ort-core ort-cuda -- node dist/scripts/gpu/compare-providers.js --model "$FP16" --provider cuda --against cpu --against-model "$FULL" --threads 16 --set bench --clips 6 --json "$RES/parity-full-fp16.json"
-step limit-fp32 150 node app ort-core ort-cuda -- node dist/scripts/bench-model.js --model "$FULL" --provider cuda --batches 1,8,32,64 --clips 48 --repeats 2 --json "$RES/limit-fp32.json"
-step http-fp32 240 node app ort-core ort-cuda -- bench_http "$FULL" fp32 --max-batch 64 --levels 1,64,256
+step parity-embedded 90 node app ort-core ort-cuda -- node dist/scripts/gpu/compare-providers.js --model "$EMB" --provider cuda --against cpu --set heldout --json "$RES/parity-embedded.json"
+step limit-fp32 150 node app ort-core ort-cuda -- node dist/scripts/bench-model.js --model "$FULL" --provider cuda --batches 1,8,32,64 --clips 128 --repeats 2 --json "$RES/limit-fp32.json"
+step http-fp16-exact 200 node app ort-core ort-cuda -- bench_http "$FP16" fp16-exact --max-batch 64 --levels 64,256 --env PARAKEET_SHAPE_BUCKETS=off
 step http-fp16-2lanes 240 node app ort-core ort-cuda -- bench_http "$FP16" fp16-2lanes --lanes 2 --max-batch 64 --levels 64,256
+step http-fp32 240 node app ort-core ort-cuda -- bench_http "$FULL" fp32 --max-batch 64 --levels 1,64,256
 step http-embedded 200 node app ort-core ort-cuda -- bench_http "$EMB" embedded --max-batch 64 --levels 1,64,256
 step webgpu 200 node app ort-core vulkan -- webgpu
 

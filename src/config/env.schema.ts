@@ -165,13 +165,13 @@ export class EnvironmentVariables extends TlsVariables {
   @EnvVar({
     name: 'PARAKEET_PROVIDER',
     kind: 'enum',
-    values: ['auto', 'cpu', 'cuda', 'tensorrt'],
+    values: ['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu'],
     default: 'auto',
     description:
-      '`auto` tries TensorRT → CUDA → CPU (CUDA → CPU with PARAKEET_USE_TENSORRT=0), warning once per fallback. `cpu`, `cuda` or `tensorrt` forces that provider alone: if it cannot load, start-up fails with the reason instead of falling back.',
+      '`auto` tries TensorRT → CUDA → CPU (CUDA → CPU with PARAKEET_USE_TENSORRT=0), warning once per fallback. `cpu`, `cuda`, `tensorrt` or `webgpu` (built into onnxruntime-node: Dawn on Vulkan, needs the Vulkan loader and a GPU driver with Vulkan; docs/gpu.md) forces that provider alone: if it cannot load, start-up fails with the reason instead of falling back.',
   })
-  @IsIn(['auto', 'cpu', 'cuda', 'tensorrt'])
-  provider!: 'auto' | 'cpu' | 'cuda' | 'tensorrt';
+  @IsIn(['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu'])
+  provider!: 'auto' | 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
 
   @EnvVar({ name: 'PARAKEET_DEVICE_ID', kind: 'int', default: '0', description: 'GPU index passed to the CUDA and TensorRT providers (the only provider option onnxruntime-node forwards).' })
   @IsInt()

@@ -1,4 +1,4 @@
-import { IsInt, IsNumber, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsNumber, Max, Min, ValidateIf } from 'class-validator';
 import { EnvVar } from './env-var.decorator.js';
 import { TranscriptLayoutVariables } from './transcript-layout.schema.js';
 
@@ -70,4 +70,29 @@ export class SchedulingVariables extends TranscriptLayoutVariables {
   @Min(1)
   @Max(256)
   decodeConcurrency!: number | 'auto';
+
+  @EnvVar({
+    name: 'PARAKEET_FEATURIZER_THREADS',
+    kind: 'int-or-auto',
+    default: 'auto',
+    description:
+      'Threads that compute each clip\'s log-mel features when it is queued, so a lane only runs the model (0: each lane featurizes its own batch). `auto`: 0 on the CPU, where every core already runs a lane; on a GPU the cores left after the lanes and the event loop, 1 to 8.',
+  })
+  @ValidateIf((o: SchedulingVariables) => o.featurizerThreads !== 'auto')
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  featurizerThreads!: number | 'auto';
+
+  @EnvVar({
+    name: 'PARAKEET_SHAPE_BUCKETS',
+    kind: 'enum',
+    values: ['auto', 'off'],
+    default: 'auto',
+    description:
+      'Where the encoder runs padded batches (a GPU): `auto` pads each batch up to whole seconds of audio and up to the next warmed batch size (a power of two up to PARAKEET_MICROBATCH_MAX_BATCH), so traffic meets a few hundred input shapes, each paying ONNX Runtime\'s per-shape cuDNN algorithm search once, instead of a new shape per batch. `off`: exact shapes. No effect on the CPU, where clips run unpadded.',
+  })
+  @IsIn(['auto', 'off'])
+  shapeBuckets!: 'auto' | 'off';
 }
+

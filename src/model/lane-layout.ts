@@ -76,3 +76,14 @@ export function withExpressLanes(layout: LaneLayout, input: { express: number | 
   if (express === 0) return layout;
   return { ...layout, lanes: layout.lanes + express, express, reason: `${layout.reason} + ${express} express lane(s) for short work` };
 }
+
+/**
+ * Featurizer threads (PARAKEET_FEATURIZER_THREADS). `auto`: none on the CPU, where every core already runs a lane
+ * that featurizes its own batch; on a GPU the cores left after the lanes and the event loop, 1 to 8 (8 threads
+ * featurize about 10,000× real time, beyond one device's encoder).
+ */
+export function featurizerThreads(setting: number | 'auto', provider: string, cores: number, lanes: number): number {
+  if (setting !== 'auto') return setting;
+  if (provider === 'cpu') return 0;
+  return Math.min(8, Math.max(1, cores - lanes - 1));
+}

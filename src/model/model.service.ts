@@ -2,7 +2,8 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { HostResources } from '../common/host-resources.js';
 import { AppConfig } from '../config/app-config.js';
 import { chooseDecoding } from './decoding-choice.js';
-import { laneLayout, withExpressLanes, type LaneLayout } from './lane-layout.js';
+import { FeaturizerPool } from './featurizer-pool.js';
+import { featurizerThreads, laneLayout, withExpressLanes, type LaneLayout } from './lane-layout.js';
 import { inspectModelDirectory, modelFiles, modelWeightBytes, type InspectedModel } from './model-directory.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelDownloader } from './model-downloader.js';
@@ -11,7 +12,8 @@ import { GpuMemoryProbe } from './gpu-memory.js';
 import { ServiceDownloadLog } from './service-download-log.js';
 import { parseSessionConfig, providerPlan } from './provider-chain.js';
 import { ModelRunner, RunnerUnavailableError } from './runner/model-runner.js';
-import type { BatchResult, EngineInfo, EngineOptions } from './runner/runner-protocol.js';
+import type { BatchResult, EngineInfo, EngineInput, EngineOptions } from './runner/runner-protocol.js';
+import { DEFAULT_FRAME_BUCKET } from './runner/shape-buckets.js';
 import type { Samples } from '../asr/samples.js';
 
 export type ModelState = 'unloaded' | 'downloading' | 'loading' | 'ready' | 'failed';
@@ -52,6 +54,8 @@ export class ModelService implements OnApplicationShutdown {
   private readonly logger = new Logger(ModelService.name);
   private readonly warned = new Set<string>();
   private lanes: ModelRunner[] = [];
+  /** Featurizes queued clips ahead of their batch (GPU lanes); absent where lanes featurize. */
+  private featurizers?: FeaturizerPool;
   /** Lanes × threads once loaded; the scheduler dispatches one batch per lane. */
   layout?: LaneLayout;
   private resolved?: ResolvedModel;
@@ -130,8 +134,25 @@ export class ModelService implements OnApplicationShutdown {
     return this.lanes.map((l) => l.inFlight);
   }
 
+  /** Threads featurizing queued clips ahead of their batch (0: each lane featurizes its own). */
+  get featurizerThreads(): number {
+    return this.featurizers?.threads ?? 0;
+  }
+
+  /**
+   * What a queued clip becomes before its batch runs: its features, started now on the featurizer threads, or
+   * the audio itself where lanes featurize. A featurizer failure falls back to the audio (the lane featurizes it).
+   */
+  prepare(audio: Samples): EngineInput | Promise<EngineInput> {
+    if (!this.featurizers) return audio;
+    return this.featurizers.featurize(audio).catch((e: Error) => {
+      this.warnOnce(`featurizer thread failed (${e.message}): the lane featurizes instead`);
+      return audio;
+    });
+  }
+
   /** Runs one batch on the least busy lane. */
-  async transcribeBatch(audio: Samples[]): Promise<BatchResult & { lane: number }> {
+  async transcribeBatch(audio: EngineInput[]): Promise<BatchResult & { lane: number }> {
     if (!this.ready) throw new ModelNotReadyError(this.failure ?? `model is ${this.state}`);
     let best = -1;
     for (let i = 0; i < this.lanes.length; i++) {
@@ -144,7 +165,7 @@ export class ModelService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.lanes.map((l) => l.close()));
+    await Promise.all([...this.lanes.map((l) => l.close()), this.featurizers?.close()]);
   }
 
   private async fetchAndStart(): Promise<EngineInfo> {
@@ -219,6 +240,7 @@ export class ModelService implements OnApplicationShutdown {
       deviceId: this.config.deviceId,
       sessionConfig: parseSessionConfig(this.config.ortSessionConfig),
       warmupBatchSizes: this.config.warmup ? warmupSizes(this.config.microbatchMaxBatch) : [],
+      shapeBuckets: this.config.shapeBuckets === 'off' ? undefined : { frames: DEFAULT_FRAME_BUCKET, batchSizes: warmupSizes(this.config.microbatchMaxBatch) },
       decoding: chooseDecoding(this.config, dir),
     });
     const lane = (threads: number) => new ModelRunner(options(threads), (m) => this.warnOnce(m));
@@ -247,6 +269,8 @@ export class ModelService implements OnApplicationShutdown {
       await Promise.all(extra.map((l) => l.start()));
       this.layout = express;
       this.info = this.lanes[0].info!;
+      const featurizing = featurizerThreads(this.config.featurizerThreads, this.info.provider, machine.cores, this.lanes.length);
+      if (featurizing > 0) this.featurizers = new FeaturizerPool(featurizing, this.info.featuresSize);
       this.state = 'ready';
       if (/cuda|tensorrt/.test(this.info.provider)) {
         const probe = new GpuMemoryProbe();
@@ -258,7 +282,7 @@ export class ModelService implements OnApplicationShutdown {
         );
       }
       this.logger.log(
-        `model ready: ${this.info.modelName} from ${dir} on ${this.info.provider}${plan.forced ? ' (forced by PARAKEET_PROVIDER)' : ''}, ${layout.reason}, encoder ${this.info.encoderBatching}, decoding ${this.info.decoding}, load ${this.info.loadMs.toFixed(0)} ms, warm-up ${this.info.warmupMs.toFixed(0)} ms`,
+        `model ready: ${this.info.modelName} from ${dir} on ${this.info.provider}${plan.forced ? ' (forced by PARAKEET_PROVIDER)' : ''}, ${layout.reason}, ${featurizing > 0 ? `${featurizing} featurizer threads` : 'lanes featurize'}, encoder ${this.info.encoderBatching}, decoding ${this.info.decoding}, load ${this.info.loadMs.toFixed(0)} ms, warm-up ${this.info.warmupMs.toFixed(0)} ms`,
       );
       return this.info;
     } catch (e) {

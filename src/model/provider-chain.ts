@@ -1,6 +1,6 @@
 import type { EnvironmentVariables } from '../config/env.schema.js';
 
-export type ProviderName = 'tensorrt' | 'cuda' | 'cpu';
+export type ProviderName = 'tensorrt' | 'cuda' | 'webgpu' | 'cpu';
 
 export interface ProviderPlan {
   providers: ProviderName[];

@@ -4,7 +4,7 @@ import { TARGET_RATE } from '../audio/resampler.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelNotReadyError, ModelService } from '../model/model.service.js';
-import type { StageTimings } from '../model/runner/runner-protocol.js';
+import type { EngineInput, StageTimings } from '../model/runner/runner-protocol.js';
 import { batchJoinRule, type BatchJoinRule } from './batch-join-rule.js';
 import { PriorityQueue, type FlowKey, type Priority, type QueueItem } from './priority-queue.js';
 import { BatchFailedError, QueueTimeoutError, RequestAbortedError } from './scheduler-errors.js';
@@ -36,7 +36,8 @@ export interface SubmitOptions {
 }
 
 interface Job extends QueueItem {
-  audio: Samples;
+  /** The audio, or its features being made on the featurizer threads while the job waits (GPU lanes). */
+  input: EngineInput | Promise<EngineInput>;
   resolve: (r: ScheduledResult) => void;
   reject: (e: Error) => void;
   detach: () => void;
@@ -104,7 +105,7 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
 
     return new Promise<ScheduledResult>((resolve, reject) => {
       const maxWaitMs = this.config.maxQueueWaitS * 1000;
-      const job: Job = { priority, flow, background, enqueuedAt: performance.now(), length: audio.length, audio, resolve, reject, detach: () => {} };
+      const job: Job = { priority, flow, background, enqueuedAt: performance.now(), length: audio.length, input: this.model.prepare(audio), resolve, reject, detach: () => {} };
       const drop = (error: Error) => {
         if (this.queue.remove(job)) {
           job.detach();
@@ -190,8 +191,8 @@ export class MicrobatchScheduler implements OnApplicationShutdown {
       }
       this.pump();
     };
-    this.model
-      .transcribeBatch(batch.map((j) => j.audio))
+    Promise.all(batch.map((j) => j.input))
+      .then((inputs) => this.model.transcribeBatch(inputs))
       .then((result) => {
         free();
         this.metrics.observeBatch(batch.length, result.timings.totalMs);

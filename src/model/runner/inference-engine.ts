@@ -11,7 +11,9 @@ import { WordLmFusion } from '../../asr/word-lm-fusion.js';
 import { inspectModelDirectory, ModelDirectoryError } from '../model-directory.js';
 import type { ModelConfig } from '../model-config.js';
 import { OrtJointStep } from './ort-joint-step.js';
-import type { BatchResult, EngineInfo, EngineOptions } from './runner-protocol.js';
+import { runSplittingOnOom } from './out-of-memory.js';
+import { bucketBatch, bucketFrames, type ShapeBuckets } from './shape-buckets.js';
+import { inputSamples, isFeatures, type BatchResult, type Features, type EngineInfo, type EngineInput, type EngineOptions } from './runner-protocol.js';
 import { checkContract, createSession, inputShape, ProviderUnavailableError } from './session-factory.js';
 import type { Samples } from '../../asr/samples.js';
 
@@ -34,6 +36,8 @@ export class InferenceEngine {
     private readonly decoder: TdtDecoder,
     private readonly vocabulary: Vocabulary,
     private readonly config: ModelConfig,
+    private readonly buckets: ShapeBuckets | undefined,
+    private readonly log: (msg: string) => void,
   ) {}
 
   static async load(options: EngineOptions, log: (msg: string) => void = () => {}): Promise<InferenceEngine> {
@@ -114,47 +118,61 @@ export class InferenceEngine {
       encoderBatching: options.encoderBatching && options.encoderBatching !== 'auto' ? options.encoderBatching : enc.provider === 'cpu' ? 'per-item' : 'padded',
       decoding: beam > 0 ? `beam ${beam}${lmOptions ? ` + word LM ${basename(lmOptions.path)} (weight ${lmOptions.weight}, word bonus ${lmOptions.wordBonus})` : ''}` : 'greedy',
     };
-    const engine = new InferenceEngine(info, enc.session, joint.session, featurizer, decoder, vocabulary, config);
+    const engine = new InferenceEngine(info, enc.session, joint.session, featurizer, decoder, vocabulary, config, options.shapeBuckets, log);
     const warmStart = performance.now();
     for (const size of options.warmupBatchSizes) await engine.transcribe(warmupBatch(size));
     info.warmupMs = performance.now() - warmStart;
     return engine;
   }
 
-  async transcribe(audio: Samples[]): Promise<BatchResult> {
+  /** One batch; a batch that runs out of device memory is split and retried (out-of-memory.ts). */
+  transcribe(audio: EngineInput[]): Promise<BatchResult> {
+    return runSplittingOnOom(audio, (items) => this.transcribeOnce(items), (size, e) =>
+      this.log(`batch of ${size} ran out of memory (${e.message.split('\n')[0]}): split in two and retried`),
+    );
+  }
+
+  private async transcribeOnce(audio: EngineInput[]): Promise<BatchResult> {
     const t0 = performance.now();
     const encoded = this.info.encoderBatching === 'per-item' ? await this.encodeEach(audio) : await this.encodePadded(audio);
     const t2 = performance.now();
     const decoded = await this.decoder.decode(encoded.batch);
     const sampleRate = this.info.sampleRate;
-    const transcripts = decoded.map((d, b) => buildTranscript(d, this.vocabulary, this.info.frameSeconds, audio[b].length / sampleRate));
+    const transcripts = decoded.map((d, b) => buildTranscript(d, this.vocabulary, this.info.frameSeconds, inputSamples(audio[b]) / sampleRate));
     const t3 = performance.now();
     return { transcripts, timings: { featurizeMs: encoded.featurizeMs, encoderMs: t2 - t0 - encoded.featurizeMs, decodeMs: t3 - t2, totalMs: t3 - t0 } };
   }
 
   /** One encoder call over the batch padded to its longest clip: what a GPU wants. */
-  private async encodePadded(audio: Samples[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
+  private async encodePadded(audio: EngineInput[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
     const t0 = performance.now();
     const B = audio.length;
     const nMels = this.config.featuresSize;
-    let frames = 1;
-    for (const a of audio) frames = Math.max(frames, this.featurizer.frameCount(a.length));
-    const features = new Float32Array(B * nMels * frames);
-    const lengths = new BigInt64Array(B);
+    let longest = 1;
+    for (const a of audio) longest = Math.max(longest, isFeatures(a) ? a.frames : this.featurizer.frameCount(a.length));
+    const frames = bucketFrames(longest, this.buckets);
+    // Rows past B are padding to a warmed batch size: silence at full length, their outputs never decoded.
+    const padded = bucketBatch(B, this.buckets);
+    const features = new Float32Array(padded * nMels * frames);
+    const lengths = new BigInt64Array(padded).fill(BigInt(frames));
     for (let b = 0; b < B; b++) {
-      lengths[b] = BigInt(this.featurizer.featurizeInto(audio[b], audio[b].length, features, b * nMels * frames, frames));
+      const a = audio[b];
+      lengths[b] = BigInt(isFeatures(a) ? placeRows(a, features, b * nMels * frames, frames, nMels) : this.featurizer.featurizeInto(a, a.length, features, b * nMels * frames, frames));
     }
     const featurizeMs = performance.now() - t0;
     const out = await this.encoder.run({
-      audio_signal: new ort.Tensor('float32', features, [B, nMels, frames]),
-      length: new ort.Tensor('int64', lengths, [B]),
+      audio_signal: new ort.Tensor('float32', features, [padded, nMels, frames]),
+      length: new ort.Tensor('int64', lengths, [padded]),
     });
+    const dim = Number(out.outputs.dims[1]);
+    const encFrames = Number(out.outputs.dims[2]);
     const batch: EncoderBatch = {
-      data: out.outputs.data as Float32Array,
+      // [padded, D, T] is batch-major: the real rows are its first B × D × T values.
+      data: (out.outputs.data as Float32Array).subarray(0, B * dim * encFrames),
       batch: B,
-      dim: Number(out.outputs.dims[1]),
-      frames: Number(out.outputs.dims[2]),
-      lengths: Array.from(out.encoded_lengths.data as BigInt64Array, Number),
+      dim,
+      frames: encFrames,
+      lengths: Array.from((out.encoded_lengths.data as BigInt64Array).subarray(0, B), Number),
     };
     return { batch, featurizeMs };
   }
@@ -165,7 +183,7 @@ export class InferenceEngine {
    * is pure waste, and an int8 encoder's dynamic activation scale then covers this clip alone: the
    * transcript does not depend on what shared the batch.
    */
-  private async encodeEach(audio: Samples[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
+  private async encodeEach(audio: EngineInput[]): Promise<{ batch: EncoderBatch; featurizeMs: number }> {
     const B = audio.length;
     const nMels = this.config.featuresSize;
     const outputs: Float32Array[] = [];
@@ -175,9 +193,10 @@ export class InferenceEngine {
     let dim = this.info.encoderDim;
     for (let b = 0; b < B; b++) {
       const t0 = performance.now();
-      const frames = this.featurizer.frameCount(audio[b].length);
-      const features = new Float32Array(nMels * frames);
-      const valid = this.featurizer.featurizeInto(audio[b], audio[b].length, features, 0, frames);
+      const a = audio[b];
+      const frames = isFeatures(a) ? a.frames : this.featurizer.frameCount(a.length);
+      const features = isFeatures(a) ? a.data : new Float32Array(nMels * frames);
+      const valid = isFeatures(a) ? checkMels(a, nMels).valid : this.featurizer.featurizeInto(a, a.length, features, 0, frames);
       featurizeMs += performance.now() - t0;
       const out = await this.encoder.run({
         audio_signal: new ort.Tensor('float32', features, [1, nMels, frames]),
@@ -203,6 +222,18 @@ export class InferenceEngine {
     await this.encoder.release();
     await this.joint.release();
   }
+}
+
+function checkMels(f: Features, nMels: number): Features {
+  if (f.mels !== nMels) throw new Error(`features have ${f.mels} mel bins, the encoder takes ${nMels}`);
+  return f;
+}
+
+/** Copies made-ahead features into a batch tensor whose rows are `stride` frames long; returns the valid frames. */
+function placeRows(f: Features, out: Float32Array, offset: number, stride: number, nMels: number): number {
+  checkMels(f, nMels);
+  for (let m = 0; m < nMels; m++) out.set(f.data.subarray(m * f.frames, (m + 1) * f.frames), offset + m * stride);
+  return f.valid;
 }
 
 /** The LM file, read and parsed; errors name the file. */

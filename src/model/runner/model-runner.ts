@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { Samples } from '../../asr/samples.js';
 import { compiledModuleUrl } from '../../common/project-paths.js';
-import type { BatchResult, EngineInfo, EngineOptions, FromWorker } from './runner-protocol.js';
+import { isFeatures, type BatchResult, type EngineInfo, type EngineInput, type EngineOptions, type FromWorker } from './runner-protocol.js';
 
 export class InferenceError extends Error {
   override name = 'InferenceError';
@@ -13,8 +12,8 @@ export class RunnerUnavailableError extends Error {
 type Pending = { resolve: (r: BatchResult) => void; reject: (e: Error) => void };
 
 /**
- * Main-thread handle of one runner lane (a worker thread with its own sessions). Audio buffers are
- * transferred, not copied, when a view spans its whole buffer; a view into more (a chunk, PCM16 inside an
+ * Main-thread handle of one runner lane (a worker thread with its own sessions). Audio and feature buffers
+ * are transferred, not copied, when a view spans its whole buffer; a view into more (a chunk, PCM16 inside an
  * upload) is copied once and the copy transferred (transferring the original would take the memory around it).
  */
 export class ModelRunner {
@@ -73,18 +72,19 @@ export class ModelRunner {
     });
   }
 
-  run(audio: Samples[]): Promise<BatchResult> {
+  run(audio: EngineInput[]): Promise<BatchResult> {
     if (this.state !== 'ready' || !this.worker) {
       return Promise.reject(new RunnerUnavailableError(this.failure?.message ?? `runner is ${this.state}`));
     }
     const id = this.nextId++;
     const transfer: ArrayBuffer[] = [];
-    const payload = audio.map((a) => {
+    const send = <T extends Float32Array | Int16Array>(a: T): T => {
       const own = a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer);
-      const sent = own ? a : a.slice();
+      const sent = own ? a : (a.slice() as T);
       transfer.push(sent.buffer as ArrayBuffer);
       return sent;
-    });
+    };
+    const payload = audio.map((a) => (isFeatures(a) ? { ...a, data: send(a.data) } : send(a)));
     return new Promise<BatchResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker!.postMessage({ type: 'run', id, audio: payload }, transfer);

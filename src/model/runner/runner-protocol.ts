@@ -1,6 +1,7 @@
 import type { Transcript } from '../../asr/transcript.js';
 import type { ModelFiles } from '../model-directory.js';
 import type { Samples } from '../../asr/samples.js';
+import type { ShapeBuckets } from './shape-buckets.js';
 
 export interface EngineOptions {
   files: ModelFiles;
@@ -15,6 +16,8 @@ export interface EngineOptions {
   warmupBatchSizes: number[];
   /** `auto`: one unpadded encoder call per clip on the CPU, one padded call per batch on a GPU. */
   encoderBatching?: EncoderBatching | 'auto';
+  /** Where the encoder runs padded batches (a GPU): the shapes they are rounded up to (shape-buckets.ts). Absent: exact shapes. */
+  shapeBuckets?: ShapeBuckets;
   /** Greedy (the default) or beam search with this many hypotheses per utterance, optionally with a word LM. */
   decoding?: Decoding;
 }
@@ -67,7 +70,29 @@ export interface BatchResult {
   timings: StageTimings;
 }
 
-export type ToWorker = { type: 'run'; id: number; audio: Samples[] } | { type: 'close' };
+/**
+ * One clip's nemo128 features computed ahead of its batch (featurizer-pool.ts): [mels, frames] row-major,
+ * frames = samples // hop + 1 of which `valid` count. A lane copies the rows into its padded tensor.
+ */
+export interface Features {
+  kind: 'features';
+  data: Float32Array;
+  mels: number;
+  frames: number;
+  valid: number;
+  /** The clip's length in samples (its duration in the transcript). */
+  samples: number;
+}
+
+/** What a lane takes per batch item: audio it featurizes itself, or features made ahead. */
+export type EngineInput = Samples | Features;
+
+export const isFeatures = (input: EngineInput): input is Features => (input as Features).kind === 'features';
+
+/** Samples in an item, whichever form it takes. */
+export const inputSamples = (input: EngineInput): number => (isFeatures(input) ? input.samples : input.length);
+
+export type ToWorker = { type: 'run'; id: number; audio: EngineInput[] } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo }
