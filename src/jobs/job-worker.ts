@@ -10,10 +10,9 @@ import { QUEUE_NAME } from './job-queue.js';
 
 /**
  * This replica's BullMQ worker. It runs at most PARAKEET_JOBS_CONCURRENCY jobs (the replica's job share, by default
- * its regular lanes) and asks Redis for another only when one of them ends, so no replica hoards the backlog. It
- * starts once the model is warm
- * and stops taking jobs when shutdown begins; a job it is running when killed is handed to another replica by
- * BullMQ's stalled-job check once its lock (PARAKEET_JOBS_LOCK_S) has lapsed.
+ * four per regular lane) and asks Redis for another only when one of them ends, so no replica hoards the backlog.
+ * It starts once the model is warm and stops taking jobs when shutdown begins; a job it is running when killed is
+ * handed to another replica by BullMQ's stalled-job check once its lock (PARAKEET_JOBS_LOCK_S) has lapsed.
  */
 @Injectable()
 export class JobWorker implements OnApplicationBootstrap, OnModuleDestroy {
