@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,10 +7,12 @@ import { join } from 'node:path';
 export interface RedisChild {
   url: string;
   pid: number;
+  child: ChildProcess;
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A free loopback port (the kernel's choice, released for the caller to bind). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);
@@ -21,10 +23,13 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A real redis-server (the Debian package the tests use) on a free loopback port, without persistence. */
-export async function startRedisChild(): Promise<RedisChild> {
-  const dir = mkdtempSync(join(tmpdir(), 'parakeet-bench-redis-'));
-  const port = await freePort();
+/**
+ * A real redis-server (Debian's package, as the tests and bench:jobs use it) on a loopback port (a free one unless
+ * given: a test restarts Redis on the same port), with its own temp dir and no persistence.
+ */
+export async function startRedisChild(port?: number): Promise<RedisChild> {
+  const dir = mkdtempSync(join(tmpdir(), 'parakeet-redis-'));
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
@@ -39,8 +44,9 @@ export async function startRedisChild(): Promise<RedisChild> {
   return {
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid!,
+    child,
     async stop() {
-      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },
